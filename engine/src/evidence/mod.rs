@@ -1,0 +1,4 @@
+//! Evidence: the files a release brings, read, validated and normalized.
+
+pub mod manifest;
+pub mod sbom;

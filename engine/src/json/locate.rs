@@ -1,0 +1,180 @@
+//! JSON pointer → byte range in the original text.
+//!
+//! A small skimmer, not a parser: the text already parsed, so it only needs to
+//! step over values. It descends one level per pointer token (bounded by the
+//! parse depth limit) and skips siblings without recursion.
+
+use std::ops::Range;
+
+/// Escapes one reference token for use in a JSON pointer (RFC 6901).
+pub fn escape_pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// The byte range of the value at `pointer` in `text`, or `None` when the
+/// pointer does not resolve.
+pub fn locate(text: &str, pointer: &str) -> Option<Range<usize>> {
+    let tokens: Vec<String> = if pointer.is_empty() {
+        Vec::new()
+    } else {
+        pointer.strip_prefix('/')?.split('/').map(unescape).collect()
+    };
+    let bytes = text.as_bytes();
+    let mut pos = skip_ws(bytes, 0);
+    for token in &tokens {
+        pos = match bytes.get(pos)? {
+            b'{' => find_member(bytes, pos, token)?,
+            b'[' => find_element(bytes, pos, token.parse().ok()?)?,
+            _ => return None,
+        };
+    }
+    let end = skip_value(bytes, pos)?;
+    Some(pos..end)
+}
+
+fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// At `{`: the start of the value of member `key`.
+fn find_member(bytes: &[u8], open: usize, key: &str) -> Option<usize> {
+    let mut pos = skip_ws(bytes, open + 1);
+    loop {
+        match bytes.get(pos)? {
+            b'}' => return None,
+            b'"' => {
+                let end = skip_string(bytes, pos)?;
+                let raw = std::str::from_utf8(bytes.get(pos..end)?).ok()?;
+                let name: String = serde_json::from_str(raw).ok()?;
+                pos = skip_ws(bytes, end);
+                if bytes.get(pos)? != &b':' {
+                    return None;
+                }
+                pos = skip_ws(bytes, pos + 1);
+                if name == key {
+                    return Some(pos);
+                }
+                pos = skip_ws(bytes, skip_value(bytes, pos)?);
+                if bytes.get(pos)? == &b',' {
+                    pos = skip_ws(bytes, pos + 1);
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// At `[`: the start of element `index`.
+fn find_element(bytes: &[u8], open: usize, index: usize) -> Option<usize> {
+    let mut pos = skip_ws(bytes, open + 1);
+    let mut i = 0;
+    loop {
+        if bytes.get(pos)? == &b']' {
+            return None;
+        }
+        if i == index {
+            return Some(pos);
+        }
+        pos = skip_ws(bytes, skip_value(bytes, pos)?);
+        if bytes.get(pos)? == &b',' {
+            pos = skip_ws(bytes, pos + 1);
+        }
+        i += 1;
+    }
+}
+
+/// At `"`: the position just past the closing quote.
+fn skip_string(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut pos = open + 1;
+    loop {
+        match bytes.get(pos)? {
+            b'\\' => pos += 2,
+            b'"' => return Some(pos + 1),
+            _ => pos += 1,
+        }
+    }
+}
+
+/// At the start of any value: the position just past it.
+fn skip_value(bytes: &[u8], start: usize) -> Option<usize> {
+    match bytes.get(start)? {
+        b'"' => skip_string(bytes, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut pos = start;
+            loop {
+                match bytes.get(pos)? {
+                    b'"' => {
+                        pos = skip_string(bytes, pos)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(pos + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                pos += 1;
+            }
+        }
+        _ => {
+            let mut pos = start;
+            while let Some(b) = bytes.get(pos) {
+                if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    break;
+                }
+                pos += 1;
+            }
+            (pos > start).then_some(pos)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{
+  "a": {"b/c": [10, {"d": "x\"y"}, [1,2]]},
+  "e~f": true,
+  "g": null
+}"#;
+
+    fn at(pointer: &str) -> Option<&'static str> {
+        locate(DOC, pointer).map(|r| &DOC[r])
+    }
+
+    #[test]
+    fn finds_values() {
+        assert_eq!(at("/a/b~1c/0"), Some("10"));
+        assert_eq!(at("/a/b~1c/1/d"), Some(r#""x\"y""#));
+        assert_eq!(at("/a/b~1c/2"), Some("[1,2]"));
+        assert_eq!(at("/e~0f"), Some("true"));
+        assert_eq!(at("/g"), Some("null"));
+        assert_eq!(at("").map(|s| s.len()), Some(DOC.len()));
+    }
+
+    #[test]
+    fn misses_cleanly() {
+        assert_eq!(at("/a/b~1c/3"), None);
+        assert_eq!(at("/zz"), None);
+        assert_eq!(at("/g/x"), None);
+        assert_eq!(at("no-slash"), None);
+        assert_eq!(locate("{\"a\": ", "/a"), None);
+    }
+
+    #[test]
+    fn escapes_tokens() {
+        assert_eq!(escape_pointer_token("a/b~c"), "a~1b~0c");
+    }
+}

@@ -1,0 +1,193 @@
+//! JSON Schema validation of every file shipgate reads, offline.
+//!
+//! All schemas are compiled into the binary (ours from `schemas/`, the official
+//! CycloneDX and SPDX ones from `schemas/third-party/`), compiled on first use
+//! and kept for the life of the process. External `$ref`s resolve only against
+//! the embedded set: validation never touches the network or the file system.
+
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+use serde_json::Value;
+
+use crate::diag::{Code, Problem, Severity};
+use crate::json::location_of;
+use crate::source::SourceFile;
+
+/// The schemas shipgate validates against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaId {
+    /// Our release manifest.
+    ReleaseManifest,
+    /// CycloneDX 1.4.
+    CycloneDx14,
+    /// CycloneDX 1.5.
+    CycloneDx15,
+    /// CycloneDX 1.6.
+    CycloneDx16,
+    /// CycloneDX 1.7.
+    CycloneDx17,
+    /// SPDX 2.3 JSON.
+    Spdx23,
+}
+
+const ALL: [SchemaId; 6] = [
+    SchemaId::ReleaseManifest,
+    SchemaId::CycloneDx14,
+    SchemaId::CycloneDx15,
+    SchemaId::CycloneDx16,
+    SchemaId::CycloneDx17,
+    SchemaId::Spdx23,
+];
+
+macro_rules! embedded {
+    ($path:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/", $path))
+    };
+}
+
+impl SchemaId {
+    /// The schema text.
+    pub fn text(self) -> &'static str {
+        match self {
+            SchemaId::ReleaseManifest => embedded!("release-manifest.schema.json"),
+            SchemaId::CycloneDx14 => embedded!("third-party/cyclonedx/bom-1.4.schema.json"),
+            SchemaId::CycloneDx15 => embedded!("third-party/cyclonedx/bom-1.5.schema.json"),
+            SchemaId::CycloneDx16 => embedded!("third-party/cyclonedx/bom-1.6.schema.json"),
+            SchemaId::CycloneDx17 => embedded!("third-party/cyclonedx/bom-1.7.schema.json"),
+            SchemaId::Spdx23 => embedded!("third-party/spdx/spdx-2.3.schema.json"),
+        }
+    }
+
+    /// A short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaId::ReleaseManifest => "shipgate release manifest",
+            SchemaId::CycloneDx14 => "CycloneDX 1.4",
+            SchemaId::CycloneDx15 => "CycloneDX 1.5",
+            SchemaId::CycloneDx16 => "CycloneDX 1.6",
+            SchemaId::CycloneDx17 => "CycloneDX 1.7",
+            SchemaId::Spdx23 => "SPDX 2.3",
+        }
+    }
+
+    fn index(self) -> usize {
+        ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+/// Documents that CycloneDX schemas `$ref` by relative URI.
+struct Embedded;
+
+impl jsonschema::Retrieve for Embedded {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let text = match uri.path().as_str().rsplit('/').next() {
+            Some("spdx.schema.json") => embedded!("third-party/cyclonedx/spdx.schema.json"),
+            Some("jsf-0.82.schema.json") => embedded!("third-party/cyclonedx/jsf-0.82.schema.json"),
+            Some("cryptography-defs.schema.json") => {
+                embedded!("third-party/cyclonedx/cryptography-defs.schema.json")
+            }
+            _ => return Err(format!("schema `{uri}` is not embedded in shipgate").into()),
+        };
+        Ok(serde_json::from_str(text)?)
+    }
+}
+
+type Compiled = Result<Validator, String>;
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "index() is a position in ALL, which has the cache's length"
+)]
+fn compiled(id: SchemaId) -> &'static Compiled {
+    static CACHE: [OnceLock<Compiled>; ALL.len()] = [const { OnceLock::new() }; ALL.len()];
+    CACHE[id.index()].get_or_init(|| {
+        let schema: Value = serde_json::from_str(id.text()).map_err(|e| e.to_string())?;
+        jsonschema::options()
+            .with_retriever(Embedded)
+            .should_validate_formats(true)
+            .build(&schema)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Longest rendering of an offending value kept in a message; beyond it the
+/// message names the value's place instead of quoting it.
+const MAX_QUOTED: usize = 120;
+
+/// Validates `value` (parsed from `file`) against schema `id`. Every violation
+/// becomes one problem with the file, JSON pointer, line and column.
+pub fn validate(
+    id: SchemaId,
+    value: &Value,
+    file: &SourceFile,
+    code: Code,
+    severity: Severity,
+) -> Vec<Problem> {
+    let validator = match compiled(id) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![Problem::error(
+                Code::Internal,
+                format!("embedded {} schema does not compile: {e}", id.name()),
+            )];
+        }
+    };
+    validator
+        .iter_errors(value)
+        .map(|err| {
+            let pointer = err.instance_path().as_str().to_string();
+            let full = err.to_string();
+            let message = if full.len() > MAX_QUOTED {
+                err.masked_with("the value").to_string()
+            } else {
+                full
+            };
+            let mut p = Problem::error(code, format!("{} schema: {message}", id.name()))
+                .with_help(format!(
+                    "see the {} schema, keyword `{}`",
+                    id.name(),
+                    err.schema_path().as_str()
+                ))
+                .with_label(message.clone())
+                .at(location_of(file, &pointer));
+            p.severity = severity;
+            p
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_schema_compiles() {
+        for id in ALL {
+            if let Err(e) = compiled(id) {
+                panic!("{} does not compile: {e}", id.name());
+            }
+        }
+    }
+
+    #[test]
+    fn violation_points_at_line_and_column() {
+        let text = "{\n  \"bomFormat\": \"CycloneDX\",\n  \"specVersion\": \"1.6\",\n  \"components\": [{\"type\": \"nope\", \"name\": \"x\"}]\n}";
+        let file = SourceFile::from_text("bom.json", text);
+        let v: Value = serde_json::from_str(text).unwrap();
+        let ps = validate(
+            SchemaId::CycloneDx16,
+            &v,
+            &file,
+            Code::SbomSchemaViolation,
+            Severity::Warning,
+        );
+        assert!(!ps.is_empty());
+        let loc = ps[0].location.as_ref().unwrap();
+        assert_eq!(loc.pointer.as_deref(), Some("/components/0/type"));
+        assert_eq!(loc.line, Some(4));
+    }
+}

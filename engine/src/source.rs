@@ -1,0 +1,181 @@
+//! Files as read: their text, digest and the name the user gave them.
+//!
+//! Every input goes through [`SourceFile::read`], which refuses what could hang
+//! or exhaust the process (devices, pipes, files over the size limit) before a
+//! byte is parsed, and keeps the text shared so diagnostics can quote it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Code, Location, Problem};
+
+/// Default cap on any single input file: far above real SBOMs (the largest in
+/// our corpus is 4 MB), far below what would exhaust memory.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file's bytes as text, with its sha256 and display name.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    display: String,
+    path: PathBuf,
+    text: Arc<str>,
+    sha256: String,
+}
+
+impl SourceFile {
+    /// Reads `path`, shown to the user as `display`.
+    pub fn read(path: &Path, display: impl Into<String>, max_bytes: u64) -> Result<Self, Problem> {
+        let display = display.into();
+        let meta = std::fs::metadata(path).map_err(|e| io_problem(&display, &e))?;
+        if !meta.is_file() {
+            return Err(Problem::error(
+                Code::NotAFile,
+                format!("`{display}` is not a regular file"),
+            )
+            .with_help("name a JSON, TOML or policy file, not a directory, device or pipe")
+            .at(Location::file(&display)));
+        }
+        if meta.len() > max_bytes {
+            return Err(too_large(&display, max_bytes));
+        }
+        let file = std::fs::File::open(path).map_err(|e| io_problem(&display, &e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        // The file may grow between stat and read: never take more than the cap.
+        file.take(max_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_problem(&display, &e))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large(&display, max_bytes));
+        }
+        Self::from_bytes(path, display, bytes)
+    }
+
+    /// Wraps bytes already in memory (bundle files, stored evidence, tests).
+    pub fn from_bytes(path: &Path, display: String, bytes: Vec<u8>) -> Result<Self, Problem> {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            Problem::error(
+                Code::NotUtf8,
+                format!("`{display}` is not valid UTF-8 (byte {at})"),
+            )
+            .with_help("evidence and policy files must be UTF-8 text")
+            .at(Location::file(&display))
+        })?;
+        // A UTF-8 byte order mark is not data; some generators write one.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
+        Ok(SourceFile {
+            display,
+            path: path.to_path_buf(),
+            text: Arc::from(text),
+            sha256,
+        })
+    }
+
+    /// Text already in memory (tests, generated documents).
+    pub fn from_text(display: impl Into<String>, text: &str) -> Self {
+        let display = display.into();
+        SourceFile {
+            path: PathBuf::from(&display),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            text: Arc::from(text),
+            display,
+        }
+    }
+
+    /// The name shown to the user.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The path it was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text, shared (for diagnostics).
+    pub fn shared_text(&self) -> &Arc<str> {
+        &self.text
+    }
+
+    /// Lowercase hex sha256 of the bytes as read (before any BOM was dropped).
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
+fn io_problem(display: &str, e: &std::io::Error) -> Problem {
+    let (msg, help) = match e.kind() {
+        std::io::ErrorKind::NotFound => (
+            format!("`{display}` does not exist"),
+            "check the path in shipgate.toml or on the command line",
+        ),
+        std::io::ErrorKind::PermissionDenied => (
+            format!("`{display}` cannot be read: permission denied"),
+            "make the file readable by the user running shipgate",
+        ),
+        _ => (
+            format!("`{display}` cannot be read: {e}"),
+            "check that the path names a readable file",
+        ),
+    };
+    Problem::error(Code::Io, msg)
+        .with_help(help)
+        .at(Location::file(display))
+}
+
+fn too_large(display: &str, max: u64) -> Problem {
+    Problem::error(
+        Code::TooLarge,
+        format!("`{display}` is larger than the limit of {max} bytes"),
+    )
+    .with_help("raise `limits.max-file-bytes` in shipgate.toml if this file is genuine")
+    .at(Location::file(display))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        std::fs::write(&p, "\u{feff}{}").unwrap();
+        let f = SourceFile::read(&p, "a.json", 100).unwrap();
+        assert_eq!(f.text(), "{}");
+        assert_eq!(f.sha256().len(), 64);
+    }
+
+    #[test]
+    fn refuses_directories_missing_large_and_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            SourceFile::read(dir.path(), "d", 100).unwrap_err().code,
+            Code::NotAFile
+        );
+        assert_eq!(
+            SourceFile::read(&dir.path().join("nope"), "nope", 100)
+                .unwrap_err()
+                .code,
+            Code::Io
+        );
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b' '; 101]).unwrap();
+        assert_eq!(SourceFile::read(&big, "big", 100).unwrap_err().code, Code::TooLarge);
+        let bin = dir.path().join("bin");
+        std::fs::write(&bin, [0xff, 0xfe, 0x00]).unwrap();
+        assert_eq!(SourceFile::read(&bin, "bin", 100).unwrap_err().code, Code::NotUtf8);
+    }
+}
