@@ -10,3 +10,5 @@ pub mod source;
 
 pub use diag::{Code, Location, Problem, Problems, Severity};
 pub use source::SourceFile;
+pub mod backend;
+mod text;

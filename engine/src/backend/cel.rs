@@ -1,0 +1,524 @@
+//! CEL rules, evaluated by the `cel` crate.
+//!
+//! A CEL rule is one expression over the policy input's top-level names
+//! (`release`, `sboms`, `cost`, `attestations`, `vulns`, `context`) and the
+//! bundle's `params`. It returns `true` (pass), `false` (fail with the rule's
+//! title as the message) or a list of violations (strings, or maps with `msg`).
+//!
+//! The crate has no type checker and panics on some hostile expressions, so:
+//! expressions are length- and nesting-checked before parsing, parsed under
+//! `catch_unwind`, and their free variables are checked against the names that
+//! exist — a misspelt `sbom` is a load error with its position, not a run-time
+//! surprise on the first release.
+
+use std::collections::{BTreeSet, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, OnceLock};
+
+use cel::objects::{Key, Map as CelMap};
+use cel::{Context, Env, Program, Value as CelValue};
+use serde_json::{Map, Number, Value};
+
+use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
+use crate::diag::{Code, Location, Problem};
+use crate::source::SourceFile;
+
+/// The names a CEL rule may refer to.
+pub(crate) const VARIABLES: &[&str] = &[
+    "release",
+    "sboms",
+    "cost",
+    "attestations",
+    "vulns",
+    "context",
+    "params",
+];
+
+/// Longest expression accepted.
+const MAX_LEN: usize = 32 * 1024;
+/// Deepest nesting of brackets accepted (the parser recurses on each).
+const MAX_NESTING: usize = 48;
+/// Most operators and separators accepted: a proxy for the size of the syntax
+/// tree, which the `cel` crate walks (and drops) recursively, so a 20,000-link
+/// member chain overflows any ordinary stack.
+const MAX_OPERATORS: usize = 2000;
+
+/// One CEL rule to compile.
+#[derive(Debug, Clone)]
+pub(crate) struct CelRule {
+    /// Rule id, for messages.
+    pub id: String,
+    /// Rule title: the message of a plain `false`.
+    pub title: String,
+    /// The expression's source (a `.cel` file, or the manifest for inline ones).
+    pub source: SourceFile,
+    /// Byte range of the expression in `source`.
+    pub range: std::ops::Range<usize>,
+}
+
+impl std::fmt::Debug for CelCompiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CelCompiled")
+    }
+}
+
+pub(crate) struct CelCompiled {
+    env: Arc<Env>,
+    programs: Arc<Vec<(Program, String)>>,
+}
+
+/// The standard environment plus the strings extension, built once.
+fn env() -> Result<Arc<Env>, String> {
+    static ENV: OnceLock<Result<Arc<Env>, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        env.add_extension(cel::extensions::strings)
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(env))
+    })
+    .clone()
+}
+
+/// Parses every rule, collecting every problem. Parsing runs on a thread with
+/// a large stack: the parser recurses per nested term, and a long member chain
+/// or list literal would otherwise overflow the caller's stack.
+pub(crate) fn compile(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
+    let stack = super::guard::EvalLimits::default().stack_bytes;
+    super::guard::isolated(stack, || compile_all(rules))
+        .map_err(|e| vec![Problem::error(Code::Internal, format!("CEL compiler: {e}"))])?
+}
+
+fn compile_all(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
+    let env = env().map_err(|e| vec![Problem::error(Code::Internal, e)])?;
+    let mut problems = Vec::new();
+    let mut programs = Vec::with_capacity(rules.len());
+    for rule in rules {
+        match compile_one(&env, rule) {
+            Ok(p) => programs.push((p, rule.title.clone())),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(CelCompiled {
+            env,
+            programs: Arc::new(programs),
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
+    let expr = rule.source.text().get(rule.range.clone()).unwrap_or_default();
+    let at = |start: usize, end: usize| {
+        Location::span(
+            rule.source.display(),
+            rule.source.shared_text(),
+            rule.range.start + start..rule.range.start + end,
+        )
+    };
+    if expr.len() > MAX_LEN {
+        return Err(Problem::error(
+            Code::CelTooComplex,
+            format!("CEL expression of rule `{}` is longer than {MAX_LEN} bytes", rule.id),
+        )
+        .with_help("split the rule, or move data into bundle params")
+        .at(at(0, 1)));
+    }
+    let operators = count_operators(expr);
+    if operators > MAX_OPERATORS {
+        return Err(Problem::error(
+            Code::CelTooComplex,
+            format!(
+                "CEL expression of rule `{}` has {operators} operators and separators, more than {MAX_OPERATORS}",
+                rule.id
+            ),
+        )
+        .with_help("split the rule, or move long literal lists into bundle params")
+        .at(at(0, 1)));
+    }
+    if let Some(pos) = too_deep(expr) {
+        return Err(Problem::error(
+            Code::CelTooComplex,
+            format!("CEL expression of rule `{}` nests deeper than {MAX_NESTING} levels", rule.id),
+        )
+        .with_help("flatten the expression")
+        .at(at(pos, pos + 1)));
+    }
+    let parsed = catch_unwind(AssertUnwindSafe(|| env.compile(expr)));
+    let program = match parsed {
+        Ok(Ok(p)) => p,
+        Ok(Err(errors)) => {
+            let first = errors.errors.first();
+            let (line, col) = first.map_or((1, 0), |e| (e.pos.0.max(1), e.pos.1.max(0)));
+            let msg = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
+            let offset = crate::json::offset_of(
+                expr,
+                usize::try_from(line).unwrap_or(1),
+                usize::try_from(col).unwrap_or(0) + 1,
+            );
+            return Err(Problem::error(
+                Code::CelSyntax,
+                format!("CEL expression of rule `{}` does not parse: {msg}", rule.id),
+            )
+            .with_help("see https://github.com/google/cel-spec/blob/master/doc/langdef.md")
+            .with_label(msg)
+            .at(at(offset, offset + 1)));
+        }
+        Err(_) => {
+            return Err(Problem::error(
+                Code::CelSyntax,
+                format!("CEL expression of rule `{}` crashed the parser", rule.id),
+            )
+            .with_help("simplify the expression")
+            .at(at(0, 1)));
+        }
+    };
+    if let Some(name) = free_variables(program.expression())
+        .into_iter()
+        .find(|v| !VARIABLES.contains(&v.as_str()))
+    {
+        let name = &name;
+        let pos = find_ident(expr, name).unwrap_or(0);
+        let help = match crate::text::closest(name, VARIABLES.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("a rule sees {}", VARIABLES.join(", ")),
+        };
+        return Err(Problem::error(
+            Code::CelSyntax,
+            format!("CEL expression of rule `{}` refers to unknown name `{name}`", rule.id),
+        )
+        .with_help(help)
+        .with_label("not an input name")
+        .at(at(pos, pos + name.len())));
+    }
+    Ok(program)
+}
+
+/// Identifiers used but not bound by a comprehension around them. Walks with
+/// an explicit stack: the tree can be as deep as the expression is long.
+fn free_variables(root: &cel::common::ast::IdedExpr) -> BTreeSet<String> {
+    use cel::common::ast::{EntryExpr, Expr};
+    let mut free = BTreeSet::new();
+    let mut stack: Vec<(&cel::common::ast::IdedExpr, Vec<&str>)> = vec![(root, Vec::new())];
+    while let Some((node, bound)) = stack.pop() {
+        match &node.expr {
+            Expr::Ident(name) => {
+                if !bound.contains(&name.as_str()) {
+                    free.insert(name.clone());
+                }
+            }
+            Expr::Select(s) => stack.push((&s.operand, bound)),
+            Expr::Call(c) => {
+                if let Some(t) = &c.target {
+                    stack.push((t, bound.clone()));
+                }
+                stack.extend(c.args.iter().map(|a| (a, bound.clone())));
+            }
+            Expr::List(l) => stack.extend(l.elements.iter().map(|e| (e, bound.clone()))),
+            Expr::Map(m) => {
+                for entry in &m.entries {
+                    if let EntryExpr::MapEntry(e) = &entry.expr {
+                        stack.push((&e.key, bound.clone()));
+                        stack.push((&e.value, bound.clone()));
+                    }
+                }
+            }
+            Expr::Struct(st) => {
+                for entry in &st.entries {
+                    if let EntryExpr::StructField(f) = &entry.expr {
+                        stack.push((&f.value, bound.clone()));
+                    }
+                }
+            }
+            Expr::Comprehension(c) => {
+                stack.push((&c.iter_range, bound.clone()));
+                stack.push((&c.accu_init, bound.clone()));
+                let mut inner = bound;
+                inner.push(&c.iter_var);
+                if let Some(v) = &c.iter_var2 {
+                    inner.push(v);
+                }
+                inner.push(&c.accu_var);
+                stack.push((&c.loop_cond, inner.clone()));
+                stack.push((&c.loop_step, inner.clone()));
+                stack.push((&c.result, inner));
+            }
+            Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+    free
+}
+
+/// Position of the first bracket beyond the nesting limit (strings skipped).
+fn too_deep(expr: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in expr.char_indices() {
+        if let Some(q) = quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                _ if c == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Punctuation outside string literals.
+fn count_operators(expr: &str) -> usize {
+    let mut n = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in expr.chars() {
+        if let Some(q) = quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                _ if c == q => quote = None,
+                _ => {}
+            }
+        } else if c == '"' || c == '\'' {
+            quote = Some(c);
+        } else if c.is_ascii_punctuation() && !matches!(c, '_' | '(' | '[' | '{') {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn find_ident(expr: &str, name: &str) -> Option<usize> {
+    expr.match_indices(name).map(|(i, _)| i).find(|&i| {
+        let before = expr.get(..i).and_then(|b| b.chars().next_back());
+        let after = expr.get(i + name.len()..).and_then(|a| a.chars().next());
+        let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !ident(before) && !ident(after) && before != Some('.')
+    })
+}
+
+impl Compiled for CelCompiled {
+    fn session(&self, input: &PreparedInput) -> Result<Box<dyn Session>, String> {
+        let mut bound = Vec::with_capacity(VARIABLES.len());
+        for name in VARIABLES {
+            let value = if *name == "params" {
+                &input.params
+            } else {
+                input.value.get(*name).unwrap_or(&Value::Null)
+            };
+            bound.push((*name, to_cel(value)));
+        }
+        Ok(Box::new(CelSession {
+            env: Arc::clone(&self.env),
+            bound,
+            programs: Arc::clone(&self.programs),
+        }))
+    }
+}
+
+struct CelSession {
+    env: Arc<Env>,
+    bound: Vec<(&'static str, CelValue)>,
+    programs: Arc<Vec<(Program, String)>>,
+}
+
+impl Session for CelSession {
+    fn eval(&mut self, index: usize) -> RuleEval {
+        let Some((program, title)) = self.programs.get(index) else {
+            return RuleEval::Error(format!("no compiled CEL rule #{index}"));
+        };
+        let mut ctx = Context::with_env(Arc::clone(&self.env));
+        for (name, value) in &self.bound {
+            ctx.add_variable_from_value(*name, value.clone());
+        }
+        match program.execute(&ctx) {
+            Ok(CelValue::Bool(true)) => RuleEval::Ran {
+                deny: vec![],
+                warn: vec![],
+            },
+            Ok(CelValue::Bool(false)) => RuleEval::Ran {
+                deny: vec![Violation {
+                    msg: title.clone(),
+                    details: Map::new(),
+                }],
+                warn: vec![],
+            },
+            Ok(CelValue::List(items)) => {
+                let mut deny = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    match from_cel(item).and_then(|v| Violation::from_value(v, title)) {
+                        Ok(v) => deny.push(v),
+                        Err(e) => return RuleEval::Error(format!("CEL result: {e}")),
+                    }
+                }
+                RuleEval::Ran { deny, warn: vec![] }
+            }
+            Ok(other) => RuleEval::Error(format!(
+                "a CEL rule must return a bool or a list of violations, found {}",
+                other.type_of()
+            )),
+            Err(e) => RuleEval::Error(format!("CEL evaluation failed: {e}")),
+        }
+    }
+}
+
+/// JSON → CEL. Integers stay integers; object keys are strings.
+pub(crate) fn to_cel(v: &Value) -> CelValue {
+    match v {
+        Value::Null => CelValue::Null,
+        Value::Bool(b) => CelValue::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => CelValue::Int(i),
+            (None, Some(u)) => CelValue::UInt(u),
+            _ => CelValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => CelValue::String(Arc::new(s.clone())),
+        Value::Array(items) => CelValue::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(m) => {
+            let map: HashMap<Key, CelValue> = m
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
+            CelValue::Map(CelMap { map: Arc::new(map) })
+        }
+    }
+}
+
+/// CEL → JSON, with map keys sorted so results are deterministic.
+pub(crate) fn from_cel(v: &CelValue) -> Result<Value, String> {
+    Ok(match v {
+        CelValue::Null => Value::Null,
+        CelValue::Bool(b) => Value::Bool(*b),
+        CelValue::Int(i) => Value::from(*i),
+        CelValue::UInt(u) => Value::from(*u),
+        CelValue::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        CelValue::String(s) => Value::String(s.as_str().to_owned()),
+        CelValue::List(items) => {
+            Value::Array(items.iter().map(from_cel).collect::<Result<_, _>>()?)
+        }
+        CelValue::Map(m) => {
+            let mut entries: Vec<(String, Value)> = m
+                .map
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Key::String(s) => s.as_str().to_owned(),
+                        Key::Int(i) => i.to_string(),
+                        Key::Uint(u) => u.to_string(),
+                        Key::Bool(b) => b.to_string(),
+                    };
+                    from_cel(v).map(|v| (key, v))
+                })
+                .collect::<Result<_, _>>()?;
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        other => Value::String(format!("{other:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rule(expr: &str) -> CelRule {
+        CelRule {
+            id: "t.rule".into(),
+            title: "rule failed".into(),
+            source: SourceFile::from_text("r.cel", expr),
+            range: 0..expr.len(),
+        }
+    }
+
+    fn eval(expr: &str, input: Value) -> RuleEval {
+        let c = compile(&[rule(expr)]).unwrap();
+        let prepared = PreparedInput::new(input, json!({"max": 1}));
+        c.session(&prepared).unwrap().eval(0)
+    }
+
+    #[test]
+    fn bool_and_list_results() {
+        assert!(matches!(eval("true", json!({})), RuleEval::Ran { deny, .. } if deny.is_empty()));
+        match eval("size(sboms) <= params.max", json!({"sboms": [1, 2]})) {
+            RuleEval::Ran { deny, .. } => assert_eq!(deny[0].msg, "rule failed"),
+            e => panic!("{e:?}"),
+        }
+        let r = eval(
+            "sboms.filter(s, s.n > 1).map(s, {'msg': 'big ' + string(s.n), 'n': s.n})",
+            json!({"sboms": [{"n": 1}, {"n": 2}]}),
+        );
+        match r {
+            RuleEval::Ran { deny, .. } => {
+                assert_eq!(deny.len(), 1);
+                assert_eq!(deny[0].msg, "big 2");
+                assert_eq!(deny[0].details["n"], 2);
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_result_type_and_runtime_errors() {
+        assert!(matches!(eval("1", json!({})), RuleEval::Error(e) if e.contains("bool or a list")));
+        assert!(matches!(eval("release.x.y == 1", json!({"release": {}})), RuleEval::Error(_)));
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let errs = compile(&[rule("sboms.exists(s, s.name ==)")]).unwrap_err();
+        assert_eq!(errs[0].code, Code::CelSyntax);
+        assert!(errs[0].location.as_ref().unwrap().column.is_some());
+    }
+
+    #[test]
+    fn unknown_names_are_load_errors_but_comprehension_variables_are_not() {
+        let errs = compile(&[rule("size(sbom) > 0")]).unwrap_err();
+        assert!(errs[0].message.contains("`sbom`"), "{errs:?}");
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `sboms`?"));
+        assert!(compile(&[rule("sboms.all(s, s.components.all(c, c.name != ''))")]).is_ok());
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_before_parsing() {
+        let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+        let errs = compile(&[rule(&deep)]).unwrap_err();
+        assert_eq!(errs[0].code, Code::CelTooComplex);
+    }
+
+    #[test]
+    fn long_member_chains_and_list_literals_are_refused_or_survive() {
+        let chain = format!("release{} == 1", ".a".repeat(20_000));
+        assert_eq!(compile(&[rule(&chain)]).unwrap_err()[0].code, Code::CelTooComplex);
+        let list = format!("size([{}]) > 0", vec!["1"; 20_000].join(","));
+        assert_eq!(compile(&[rule(&list)]).unwrap_err()[0].code, Code::CelTooComplex);
+        // At the limit, everything still runs on an ordinary test thread.
+        let chain = format!("release{} == 1", ".a".repeat(MAX_OPERATORS - 2));
+        let c = compile(&[rule(&chain)]).unwrap();
+        let prepared = PreparedInput::new(json!({"release": {}}), json!({}));
+        assert!(matches!(c.session(&prepared).unwrap().eval(0), RuleEval::Error(_)));
+        let ors = format!("{} || true", vec!["release == 1"; MAX_OPERATORS / 4].join(" || "));
+        let c = compile(&[rule(&ors)]).unwrap();
+        assert!(matches!(c.session(&prepared).unwrap().eval(0), RuleEval::Ran { deny, .. } if deny.is_empty()));
+    }
+
+    #[test]
+    fn map_results_are_sorted() {
+        let v = from_cel(&to_cel(&json!({"b": 1, "a": [true, null, "x", 1.5]}))).unwrap();
+        assert_eq!(v.to_string(), r#"{"a":[true,null,"x",1.5],"b":1}"#);
+    }
+}

@@ -1,0 +1,177 @@
+//! Policy languages behind one trait.
+//!
+//! A bundle's rules are compiled once per language ([`Compiled`]) and then
+//! evaluated against any number of inputs. An evaluation opens a [`Session`]
+//! that converts the input into the engine's own value type once — never per
+//! rule — and evaluates rules one at a time, so the guard in [`guard`] can
+//! give each rule its own time budget and turn a panic or a timeout into that
+//! rule's `error` instead of a crash or a hang.
+
+pub(crate) mod cel;
+pub(crate) mod guard;
+pub(crate) mod rego;
+mod rego_recursion;
+
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The languages rules can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Rego v1, evaluated by regorus.
+    Rego,
+    /// CEL, evaluated by the `cel` crate.
+    Cel,
+}
+
+impl Language {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Rego => "rego",
+            Language::Cel => "cel",
+        }
+    }
+}
+
+/// One violation a rule reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// What is wrong.
+    pub msg: String,
+    /// Everything else the rule said about it (`purl`, `artifact`, `region`,
+    /// `pointer`, ...), as the rule wrote it.
+    #[serde(skip_serializing_if = "Map::is_empty", flatten)]
+    pub details: Map<String, Value>,
+}
+
+impl Violation {
+    /// Reads a rule result: a string, or an object with `msg` and details.
+    pub fn from_value(v: Value, default_msg: &str) -> Result<Violation, String> {
+        match v {
+            Value::String(msg) => Ok(Violation {
+                msg,
+                details: Map::new(),
+            }),
+            Value::Object(mut details) => {
+                let msg = match details.remove("msg") {
+                    Some(Value::String(s)) => s,
+                    None => default_msg.to_owned(),
+                    Some(other) => {
+                        return Err(format!("`msg` must be a string, found `{other}`"));
+                    }
+                };
+                Ok(Violation { msg, details })
+            }
+            other => Err(format!(
+                "a result must be a string or an object with `msg`, found `{}`",
+                truncate(&other.to_string(), 80)
+            )),
+        }
+    }
+
+    /// A string detail, if present.
+    pub fn detail(&self, key: &str) -> Option<&str> {
+        self.details.get(key).and_then(Value::as_str)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
+        None => s.to_owned(),
+    }
+}
+
+/// What evaluating one rule gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleEval {
+    /// The rule ran: violations at its own severity and warnings.
+    Ran {
+        /// Results of `deny` (Rego) / a failing CEL rule.
+        deny: Vec<Violation>,
+        /// Results of `warn` (Rego only).
+        warn: Vec<Violation>,
+    },
+    /// The rule could not be evaluated.
+    Error(String),
+}
+
+/// The input document, shared by every backend of an evaluation.
+///
+/// Each engine's own value type is built from it at most once per evaluation
+/// and shared by all bundles (conftest re-converted its input for every rule
+/// and took minutes on large plans).
+pub struct PreparedInput {
+    /// As a JSON value.
+    pub value: Value,
+    /// As JSON text (regorus parses text faster than it converts values).
+    pub json: String,
+    /// The bundle's parameters (`data.params` in Rego, `params` in CEL).
+    pub params: Value,
+    pub(crate) rego_value: OnceLock<regorus::Value>,
+}
+
+impl PreparedInput {
+    /// Prepares `value` for evaluation with `params`.
+    pub fn new(value: Value, params: Value) -> Self {
+        PreparedInput {
+            json: value.to_string(),
+            value,
+            params,
+            rego_value: OnceLock::new(),
+        }
+    }
+
+    /// The same input with another bundle's parameters, sharing conversions.
+    pub fn with_params(self: &Arc<Self>, params: Value) -> Arc<PreparedInput> {
+        Arc::new(PreparedInput {
+            value: self.value.clone(),
+            json: self.json.clone(),
+            params,
+            rego_value: self.rego_value.clone(),
+        })
+    }
+}
+
+impl std::fmt::Debug for PreparedInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedInput").field("params", &self.params).finish_non_exhaustive()
+    }
+}
+
+/// A bundle's rules of one language, compiled.
+pub(crate) trait Compiled: Send + Sync {
+    /// Opens an evaluation against `input`: converts it once.
+    fn session(&self, input: &PreparedInput) -> Result<Box<dyn Session>, String>;
+}
+
+/// One evaluation in progress, on the guard's worker thread.
+pub(crate) trait Session {
+    /// Evaluates the `index`-th rule given to the compiler.
+    fn eval(&mut self, index: usize) -> RuleEval;
+}
+
+/// Shared handle to compiled rules.
+pub(crate) type SharedCompiled = Arc<dyn Compiled>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn violations_from_strings_and_objects() {
+        let v = Violation::from_value(json!("bad"), "d").unwrap();
+        assert_eq!(v.msg, "bad");
+        let v = Violation::from_value(json!({"msg": "m", "purl": "pkg:npm/x@1"}), "d").unwrap();
+        assert_eq!(v.detail("purl"), Some("pkg:npm/x@1"));
+        let v = Violation::from_value(json!({"purl": "p"}), "default").unwrap();
+        assert_eq!(v.msg, "default");
+        assert!(Violation::from_value(json!(3), "d").is_err());
+        assert!(Violation::from_value(json!({"msg": 3}), "d").is_err());
+    }
+}

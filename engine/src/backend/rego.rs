@@ -1,0 +1,482 @@
+//! Rego rules, evaluated by regorus.
+//!
+//! A bundle rule names a Rego package; the package's `deny` set holds the
+//! violations at the rule's severity and its `warn` set holds warnings
+//! (conftest's convention, in rego.v1 syntax: `deny contains msg if { ... }`).
+//! All of a bundle's modules go into one engine, compiled once; every
+//! evaluation clones it and sets the input once.
+//!
+//! regorus reports some errors (unsafe variables, unknown functions) only when
+//! a rule is first evaluated, so the bundle is evaluated once at load time
+//! against an empty input: a broken bundle fails when it is loaded, with the
+//! file, line and column, not halfway through a release.
+//!
+//! Determinism: the clock, network, randomness and environment builtins are
+//! refused at load time; `context.now` is the only time a policy sees.
+
+use std::time::Duration;
+
+use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
+use crate::diag::{Code, Location, Problem};
+use crate::source::SourceFile;
+
+/// Builtins whose results depend on something other than the input and data.
+const NONDETERMINISTIC: &[&str] = &[
+    "time.now_ns",
+    "http.send",
+    "rand.intn",
+    "uuid.rfc4122",
+    "opa.runtime",
+    "net.lookup_ip_addr",
+];
+
+/// One rule to compile: where its package is declared, for diagnostics.
+#[derive(Debug, Clone)]
+pub(crate) struct RegoRule {
+    /// Rule id, for messages.
+    pub id: String,
+    /// Package path, with or without the `data.` prefix.
+    pub package: String,
+    /// Where the rule names the package (bundle manifest).
+    pub declared_at: Location,
+}
+
+struct Target {
+    deny: Option<String>,
+    warn: Option<String>,
+}
+
+impl std::fmt::Debug for RegoCompiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegoCompiled")
+    }
+}
+
+pub(crate) struct RegoCompiled {
+    engine: regorus::Engine,
+    targets: Vec<Target>,
+}
+
+/// Compiles the modules and resolves each rule's `deny` / `warn` sets.
+pub(crate) fn compile(
+    modules: &[SourceFile],
+    rules: &[RegoRule],
+    params: &serde_json::Value,
+    timeout: Duration,
+) -> Result<RegoCompiled, Vec<Problem>> {
+    let mut problems = Vec::new();
+    for m in modules {
+        problems.extend(lint_nondeterminism(m));
+    }
+    problems.extend(super::rego_recursion::check(modules));
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(false);
+    engine.set_strict_builtin_errors(true);
+    set_timer(&mut engine, timeout);
+    for m in modules {
+        if let Err(e) = engine.add_policy(m.display().to_owned(), m.text().to_owned()) {
+            problems.push(rego_problem(Code::RegoSyntax, &format!("{e:#}"), modules, m.display()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let data = serde_json::json!({ "params": params }).to_string();
+    match regorus::Value::from_json_str(&data).map(|d| engine.add_data(d)) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) | Err(e) => {
+            return Err(vec![Problem::error(
+                Code::BundleInvalid,
+                format!("bundle parameters cannot be loaded: {e}"),
+            )]);
+        }
+    }
+    let packages = engine.get_packages().unwrap_or_default();
+    // Evaluate every rule once against an empty input to surface the errors
+    // regorus only reports at evaluation time.
+    let mut probe = engine.clone();
+    probe.set_input(regorus::Value::new_object());
+    let mut targets = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let package = if rule.package.starts_with("data.") {
+            rule.package.clone()
+        } else {
+            format!("data.{}", rule.package)
+        };
+        if !packages.iter().any(|p| *p == package) {
+            problems.push(
+                Problem::error(
+                    Code::RegoMissingRule,
+                    format!(
+                        "rule `{}` names Rego package `{package}`, which no module of the bundle declares",
+                        rule.id
+                    ),
+                )
+                .with_help(did_you_mean(&package, &packages))
+                .at(rule.declared_at.clone()),
+            );
+            continue;
+        }
+        let mut target = Target {
+            deny: None,
+            warn: None,
+        };
+        for (set, slot) in [("deny", &mut target.deny), ("warn", &mut target.warn)] {
+            let path = format!("{package}.{set}");
+            match probe.eval_rule(path.clone()) {
+                Ok(_) => *slot = Some(path),
+                Err(e) => {
+                    let text = format!("{e:#}");
+                    if text.contains("not a valid rule path") {
+                        // The package does not declare this set.
+                    } else if is_compile_error(&text) {
+                        let fallback = modules.first().map_or("", SourceFile::display);
+                        problems.push(rego_problem(Code::RegoSyntax, &text, modules, fallback));
+                    } else {
+                        // A data-dependent failure on an empty input is not a
+                        // bundle error; the real input decides.
+                        *slot = Some(path);
+                    }
+                }
+            }
+        }
+        if target.deny.is_none() && target.warn.is_none() {
+            problems.push(
+                Problem::error(
+                    Code::RegoMissingRule,
+                    format!(
+                        "Rego package `{package}` of rule `{}` defines neither `deny` nor `warn`",
+                        rule.id
+                    ),
+                )
+                .with_help("add `deny contains msg if { ... }` (or `warn contains ...`) to the package")
+                .at(rule.declared_at.clone()),
+            );
+        }
+        targets.push(target);
+    }
+    if problems.is_empty() {
+        Ok(RegoCompiled { engine, targets })
+    } else {
+        Err(problems)
+    }
+}
+
+fn set_timer(engine: &mut regorus::Engine, timeout: Duration) {
+    if let Some(interval) = std::num::NonZeroU32::new(1000) {
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: timeout,
+            check_interval: interval,
+        });
+    }
+}
+
+fn is_compile_error(text: &str) -> bool {
+    [
+        "is unsafe",
+        "undefined",
+        "unknown function",
+        "could not find",
+        "recursion",
+        "-->",
+    ]
+    .iter()
+    .any(|k| text.contains(k))
+}
+
+impl Compiled for RegoCompiled {
+    fn session(&self, input: &PreparedInput) -> Result<Box<dyn Session>, String> {
+        let value = match input.rego_value.get() {
+            Some(v) => v.clone(),
+            None => {
+                let v = regorus::Value::from_json_str(&input.json).map_err(|e| e.to_string())?;
+                // Another bundle may have raced us here; either copy is the same.
+                let _ = input.rego_value.set(v.clone());
+                v
+            }
+        };
+        let mut engine = self.engine.clone();
+        engine.set_input(value);
+        Ok(Box::new(RegoSession {
+            engine,
+            targets: self
+                .targets
+                .iter()
+                .map(|t| (t.deny.clone(), t.warn.clone()))
+                .collect(),
+        }))
+    }
+}
+
+struct RegoSession {
+    engine: regorus::Engine,
+    targets: Vec<(Option<String>, Option<String>)>,
+}
+
+impl Session for RegoSession {
+    fn eval(&mut self, index: usize) -> RuleEval {
+        let Some((deny, warn)) = self.targets.get(index).cloned() else {
+            return RuleEval::Error(format!("no compiled Rego rule #{index}"));
+        };
+        let deny = match deny.map(|p| self.set(&p)).transpose() {
+            Ok(v) => v.unwrap_or_default(),
+            Err(e) => return RuleEval::Error(e),
+        };
+        let warn = match warn.map(|p| self.set(&p)).transpose() {
+            Ok(v) => v.unwrap_or_default(),
+            Err(e) => return RuleEval::Error(e),
+        };
+        RuleEval::Ran { deny, warn }
+    }
+}
+
+impl RegoSession {
+    fn set(&mut self, path: &str) -> Result<Vec<Violation>, String> {
+        let v = self
+            .engine
+            .eval_rule(path.to_owned())
+            .map_err(|e| format!("{e:#}"))?;
+        let json = match v {
+            regorus::Value::Undefined => return Ok(Vec::new()),
+            v => serde_json::to_value(&v).map_err(|e| e.to_string())?,
+        };
+        let items = match json {
+            serde_json::Value::Array(items) => items,
+            other => {
+                return Err(format!(
+                    "`{path}` must be a set of results, found `{}`",
+                    super::truncate(&other.to_string(), 80)
+                ));
+            }
+        };
+        items
+            .into_iter()
+            .map(|v| Violation::from_value(v, "policy violation").map_err(|e| format!("`{path}`: {e}")))
+            .collect()
+    }
+}
+
+/// Refuses builtins that would make a decision depend on when or where it ran.
+fn lint_nondeterminism(m: &SourceFile) -> Vec<Problem> {
+    let text = m.shared_text();
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = strip_comment(line);
+        for name in NONDETERMINISTIC {
+            let mut from = 0;
+            while let Some(i) = code.get(from..).and_then(|c| c.find(name)) {
+                let at = from + i;
+                let before_ok = code
+                    .get(..at)
+                    .and_then(|b| b.chars().next_back())
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+                if before_ok {
+                    let start = offset + at;
+                    out.push(
+                        Problem::error(
+                            Code::RegoNondeterministic,
+                            format!("`{name}` makes the decision depend on when or where it runs"),
+                        )
+                        .with_help(match *name {
+                            "time.now_ns" => "use `input.context.now` (pinned in the record) with `time.parse_rfc3339_ns`",
+                            _ => "policies get no network, randomness or runtime environment: put what you need in the evidence",
+                        })
+                        .with_label("not allowed in shipgate policies")
+                        .at(Location::span(m.display(), text, start..start + name.len())),
+                    );
+                }
+                from = at + name.len();
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// The line without a trailing `#` comment (a `#` inside a string is kept).
+fn strip_comment(line: &str) -> &str {
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_str => escaped = true,
+            '"' => in_str = !in_str,
+            '`' if !in_str => {}
+            '#' if !in_str => return line.get(..i).unwrap_or(line),
+            _ => {}
+        }
+    }
+    line
+}
+
+/// A regorus error (`--> file:LINE:COL` in its text) as a problem at that place.
+fn rego_problem(code: Code, text: &str, modules: &[SourceFile], fallback: &str) -> Problem {
+    let (file, line, col) =
+        parse_position(text).unwrap_or_else(|| (fallback.to_owned(), 0, 0));
+    let message = first_line_message(text);
+    let module = modules.iter().find(|m| m.display() == file);
+    let loc = match module {
+        Some(m) if line > 0 => {
+            let start = rego_offset(m.text(), line, col);
+            let end = m
+                .text()
+                .get(start..)
+                .and_then(|t| t.find(|c: char| c.is_whitespace()))
+                .map_or(start + 1, |n| start + n.max(1));
+            Location::span(m.display(), m.shared_text(), start..end)
+        }
+        _ => Location::file(file),
+    };
+    Problem::error(code, format!("Rego: {message}"))
+        .with_help("fix the policy at the marked position; shipgate evaluates rego.v1 syntax")
+        .with_label(message)
+        .at(loc)
+}
+
+/// regorus counts a TAB as 4 columns; map its column back to a byte offset.
+fn rego_offset(text: &str, line: usize, col: usize) -> usize {
+    let line_start = crate::json::offset_of(text, line, 1);
+    let rest = text.get(line_start..).unwrap_or_default();
+    let mut visual = 1;
+    for (i, c) in rest.char_indices() {
+        if visual >= col || c == '\n' {
+            return line_start + i;
+        }
+        visual += if c == '\t' { 4 } else { 1 };
+    }
+    text.len()
+}
+
+fn parse_position(text: &str) -> Option<(String, usize, usize)> {
+    let after = text.split("--> ").nth(1)?;
+    let pos = after.split_whitespace().next()?;
+    let mut parts = pos.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let file = parts.next()?.to_owned();
+    Some((file, line, col))
+}
+
+fn first_line_message(text: &str) -> String {
+    // regorus renders `error: MESSAGE` after the snippet; keep that line.
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_owned)
+        .or_else(|| text.lines().next().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn did_you_mean(package: &str, packages: &[String]) -> String {
+    match crate::text::closest(package, packages.iter().map(String::as_str)) {
+        Some(p) => format!("did you mean `{p}`?"),
+        None if packages.is_empty() => "the bundle's .rego files declare no package".to_owned(),
+        None => format!("declared packages: {}", packages.join(", ")),
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn compile_one(src: &str, package: &str) -> Result<RegoCompiled, Vec<Problem>> {
+        let m = SourceFile::from_text("p.rego", src);
+        let rule = RegoRule {
+            id: "t.rule".into(),
+            package: package.into(),
+            declared_at: Location::file("bundle.toml"),
+        };
+        compile(&[m], &[rule], &json!({"max": 2}), Duration::from_secs(5))
+    }
+
+    fn run(c: &RegoCompiled, input: serde_json::Value) -> RuleEval {
+        let prepared = PreparedInput::new(input, json!({}));
+        c.session(&prepared).unwrap().eval(0)
+    }
+
+    #[test]
+    fn deny_and_warn_sets_become_violations() {
+        let c = compile_one(
+            r#"package t
+deny contains {"msg": sprintf("too many: %d", [count(input.xs)]), "n": count(input.xs)} if count(input.xs) > data.params.max
+warn contains "empty" if count(input.xs) == 0
+"#,
+            "t",
+        )
+        .unwrap();
+        match run(&c, json!({"xs": [1, 2, 3]})) {
+            RuleEval::Ran { deny, warn } => {
+                assert_eq!(deny.len(), 1);
+                assert_eq!(deny[0].msg, "too many: 3");
+                assert_eq!(deny[0].details["n"], 3);
+                assert!(warn.is_empty());
+            }
+            e => panic!("{e:?}"),
+        }
+        match run(&c, json!({"xs": []})) {
+            RuleEval::Ran { deny, warn } => {
+                assert!(deny.is_empty());
+                assert_eq!(warn[0].msg, "empty");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let errs = compile_one("package t\n\ndeny contains x if {\n  x := \n}\n", "t").unwrap_err();
+        let loc = errs[0].location.as_ref().unwrap();
+        assert_eq!(errs[0].code, Code::RegoSyntax);
+        assert_eq!(loc.file, "p.rego");
+        assert!(loc.line.is_some(), "{:?}", errs[0]);
+    }
+
+    #[test]
+    fn unsafe_variable_is_caught_at_load() {
+        let errs = compile_one("package t\n\ndeny contains x if {\n  y == 1\n}\n", "t").unwrap_err();
+        assert_eq!(errs[0].code, Code::RegoSyntax, "{errs:?}");
+    }
+
+    #[test]
+    fn clock_is_refused() {
+        let errs = compile_one(
+            "package t\n# time.now_ns() in a comment is fine\ndeny contains \"x\" if time.now_ns() > 0\n",
+            "t",
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].code, Code::RegoNondeterministic);
+        assert_eq!(errs[0].location.as_ref().unwrap().line, Some(3));
+    }
+
+    #[test]
+    fn missing_package_and_missing_sets() {
+        let errs = compile_one("package t\nallow := true\n", "t").unwrap_err();
+        assert!(errs[0].message.contains("neither"), "{errs:?}");
+        assert_eq!(errs[0].code, Code::RegoMissingRule);
+        let errs = compile_one("package t\ndeny contains 1 if false\n", "u").unwrap_err();
+        assert!(errs[0].help.as_deref().unwrap().contains("data.t"), "{errs:?}");
+    }
+
+    #[test]
+    fn declared_but_empty_deny_is_fine() {
+        let c = compile_one("package t\ndeny contains \"x\" if input.never\n", "t").unwrap();
+        assert!(matches!(run(&c, json!({})), RuleEval::Ran { deny, .. } if deny.is_empty()));
+    }
+
+    #[test]
+    fn recursion_is_refused_before_it_can_overflow_the_stack() {
+        let errs = compile_one("package t\nf(x) := f(x)\ndeny contains 1 if f(1)\n", "t").unwrap_err();
+        assert!(errs[0].message.contains("recursive"), "{errs:?}");
+    }
+
+    #[test]
+    fn tabs_count_four_columns() {
+        assert_eq!(rego_offset("a\n\tb", 2, 5), 3);
+        assert_eq!(parse_position("x\n --> p.rego:3:7\n"), Some(("p.rego".into(), 3, 7)));
+    }
+}
