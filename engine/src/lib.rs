@@ -1,14 +1,27 @@
 //! shipgate's release gate as a library.
 //!
 //! Data flows one way: evidence → policy input → backends → decision → report.
+//! Front ends (the `shipgate` CLI, the GitHub Action) build a [`Plan`], call
+//! [`check`] and render the [`Report`] with a [`report::Reporter`].
 
+pub mod backend;
+pub mod bundle;
+pub mod config;
+pub mod decision;
 pub mod diag;
 pub mod evidence;
+pub mod gate;
 pub mod json;
+pub mod report;
 pub mod schema;
 pub mod source;
-
-pub use diag::{Code, Location, Problem, Problems, Severity};
-pub use source::SourceFile;
-pub mod backend;
 mod text;
+mod toml_file;
+
+pub use backend::Language;
+pub use bundle::Bundle;
+pub use config::Config;
+pub use decision::{RuleStatus, Verdict};
+pub use diag::{Code, Location, Problem, Problems, Severity};
+pub use gate::{GitContext, Plan, Report, check};
+pub use source::SourceFile;

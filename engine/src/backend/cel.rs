@@ -109,7 +109,11 @@ fn compile_all(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
 }
 
 fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
-    let expr = rule.source.text().get(rule.range.clone()).unwrap_or_default();
+    let expr = rule
+        .source
+        .text()
+        .get(rule.range.clone())
+        .unwrap_or_default();
     let at = |start: usize, end: usize| {
         Location::span(
             rule.source.display(),
@@ -120,7 +124,10 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
     if expr.len() > MAX_LEN {
         return Err(Problem::error(
             Code::CelTooComplex,
-            format!("CEL expression of rule `{}` is longer than {MAX_LEN} bytes", rule.id),
+            format!(
+                "CEL expression of rule `{}` is longer than {MAX_LEN} bytes",
+                rule.id
+            ),
         )
         .with_help("split the rule, or move data into bundle params")
         .at(at(0, 1)));
@@ -140,7 +147,10 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
     if let Some(pos) = too_deep(expr) {
         return Err(Problem::error(
             Code::CelTooComplex,
-            format!("CEL expression of rule `{}` nests deeper than {MAX_NESTING} levels", rule.id),
+            format!(
+                "CEL expression of rule `{}` nests deeper than {MAX_NESTING} levels",
+                rule.id
+            ),
         )
         .with_help("flatten the expression")
         .at(at(pos, pos + 1)));
@@ -186,7 +196,10 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
         };
         return Err(Problem::error(
             Code::CelSyntax,
-            format!("CEL expression of rule `{}` refers to unknown name `{name}`", rule.id),
+            format!(
+                "CEL expression of rule `{}` refers to unknown name `{name}`",
+                rule.id
+            ),
         )
         .with_help(help)
         .with_label("not an input name")
@@ -475,7 +488,10 @@ mod tests {
     #[test]
     fn wrong_result_type_and_runtime_errors() {
         assert!(matches!(eval("1", json!({})), RuleEval::Error(e) if e.contains("bool or a list")));
-        assert!(matches!(eval("release.x.y == 1", json!({"release": {}})), RuleEval::Error(_)));
+        assert!(matches!(
+            eval("release.x.y == 1", json!({"release": {}})),
+            RuleEval::Error(_)
+        ));
     }
 
     #[test]
@@ -503,17 +519,31 @@ mod tests {
     #[test]
     fn long_member_chains_and_list_literals_are_refused_or_survive() {
         let chain = format!("release{} == 1", ".a".repeat(20_000));
-        assert_eq!(compile(&[rule(&chain)]).unwrap_err()[0].code, Code::CelTooComplex);
+        assert_eq!(
+            compile(&[rule(&chain)]).unwrap_err()[0].code,
+            Code::CelTooComplex
+        );
         let list = format!("size([{}]) > 0", vec!["1"; 20_000].join(","));
-        assert_eq!(compile(&[rule(&list)]).unwrap_err()[0].code, Code::CelTooComplex);
+        assert_eq!(
+            compile(&[rule(&list)]).unwrap_err()[0].code,
+            Code::CelTooComplex
+        );
         // At the limit, everything still runs on an ordinary test thread.
         let chain = format!("release{} == 1", ".a".repeat(MAX_OPERATORS - 2));
         let c = compile(&[rule(&chain)]).unwrap();
         let prepared = PreparedInput::new(json!({"release": {}}), json!({}));
-        assert!(matches!(c.session(&prepared).unwrap().eval(0), RuleEval::Error(_)));
-        let ors = format!("{} || true", vec!["release == 1"; MAX_OPERATORS / 4].join(" || "));
+        assert!(matches!(
+            c.session(&prepared).unwrap().eval(0),
+            RuleEval::Error(_)
+        ));
+        let ors = format!(
+            "{} || true",
+            vec!["release == 1"; MAX_OPERATORS / 4].join(" || ")
+        );
         let c = compile(&[rule(&ors)]).unwrap();
-        assert!(matches!(c.session(&prepared).unwrap().eval(0), RuleEval::Ran { deny, .. } if deny.is_empty()));
+        assert!(
+            matches!(c.session(&prepared).unwrap().eval(0), RuleEval::Ran { deny, .. } if deny.is_empty())
+        );
     }
 
     #[test]

@@ -44,14 +44,15 @@ enum Msg {
     Rule(RuleEval),
 }
 
-/// Evaluates rules `0..count` of `compiled` against `input`, each within the
-/// budget. Always returns exactly `count` results.
+/// Evaluates the rules at `indices` of `compiled` against `input`, each within
+/// the budget. Always returns exactly one result per index, in order.
 pub(crate) fn evaluate(
     compiled: SharedCompiled,
     input: Arc<PreparedInput>,
-    count: usize,
+    indices: Vec<usize>,
     limits: EvalLimits,
 ) -> Vec<RuleEval> {
+    let count = indices.len();
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::Builder::new()
         .name(WORKER_THREAD_NAME.to_owned())
@@ -72,7 +73,7 @@ pub(crate) fn evaluate(
                     return;
                 }
             };
-            for i in 0..count {
+            for i in indices {
                 let r = catch_unwind(AssertUnwindSafe(|| session.eval(i)))
                     .unwrap_or_else(|p| RuleEval::Error(panic_text(p.as_ref())));
                 if tx.send(Msg::Rule(r)).is_err() {
@@ -125,7 +126,10 @@ pub(crate) fn evaluate(
 
 /// Runs `f` on a thread with a large stack, turning a panic into an error:
 /// for parsing untrusted policy text with parsers that recurse per token.
-pub(crate) fn isolated<T: Send>(stack_bytes: usize, f: impl FnOnce() -> T + Send) -> Result<T, String> {
+pub(crate) fn isolated<T: Send>(
+    stack_bytes: usize,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, String> {
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name(WORKER_THREAD_NAME.to_owned())
@@ -137,7 +141,9 @@ pub(crate) fn isolated<T: Send>(stack_bytes: usize, f: impl FnOnce() -> T + Send
 }
 
 fn all_errors(count: usize, msg: &str) -> Vec<RuleEval> {
-    (0..count).map(|_| RuleEval::Error(msg.to_owned())).collect()
+    (0..count)
+        .map(|_| RuleEval::Error(msg.to_owned()))
+        .collect()
 }
 
 fn panic_text(p: &(dyn Any + Send)) -> String {
@@ -180,12 +186,15 @@ mod tests {
 
     #[test]
     fn panics_and_overruns_become_rule_errors() {
-        let input = Arc::new(PreparedInput::new(serde_json::Value::Null, serde_json::Value::Null));
+        let input = Arc::new(PreparedInput::new(
+            serde_json::Value::Null,
+            serde_json::Value::Null,
+        ));
         let limits = EvalLimits {
             rule_timeout: Duration::from_millis(200),
             stack_bytes: 1 << 20,
         };
-        let out = evaluate(Arc::new(Fake), input, 4, limits);
+        let out = evaluate(Arc::new(Fake), input, vec![0, 1, 2, 3], limits);
         assert_eq!(out.len(), 4);
         assert!(matches!(out[0], RuleEval::Ran { .. }));
         assert!(matches!(&out[1], RuleEval::Error(e) if e.contains("boom")));

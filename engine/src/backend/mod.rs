@@ -8,7 +8,7 @@
 //! rule's `error` instead of a crash or a hang.
 
 pub(crate) mod cel;
-pub(crate) mod guard;
+pub mod guard;
 pub(crate) mod rego;
 mod rego_recursion;
 
@@ -18,7 +18,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The languages rules can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Rego v1, evaluated by regorus.
@@ -139,7 +141,9 @@ impl PreparedInput {
 
 impl std::fmt::Debug for PreparedInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreparedInput").field("params", &self.params).finish_non_exhaustive()
+        f.debug_struct("PreparedInput")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
     }
 }
 

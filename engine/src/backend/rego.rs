@@ -61,7 +61,6 @@ pub(crate) struct RegoCompiled {
 pub(crate) fn compile(
     modules: &[SourceFile],
     rules: &[RegoRule],
-    params: &serde_json::Value,
     timeout: Duration,
 ) -> Result<RegoCompiled, Vec<Problem>> {
     let mut problems = Vec::new();
@@ -75,21 +74,16 @@ pub(crate) fn compile(
     set_timer(&mut engine, timeout);
     for m in modules {
         if let Err(e) = engine.add_policy(m.display().to_owned(), m.text().to_owned()) {
-            problems.push(rego_problem(Code::RegoSyntax, &format!("{e:#}"), modules, m.display()));
+            problems.push(rego_problem(
+                Code::RegoSyntax,
+                &format!("{e:#}"),
+                modules,
+                m.display(),
+            ));
         }
     }
     if !problems.is_empty() {
         return Err(problems);
-    }
-    let data = serde_json::json!({ "params": params }).to_string();
-    match regorus::Value::from_json_str(&data).map(|d| engine.add_data(d)) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) | Err(e) => {
-            return Err(vec![Problem::error(
-                Code::BundleInvalid,
-                format!("bundle parameters cannot be loaded: {e}"),
-            )]);
-        }
     }
     let packages = engine.get_packages().unwrap_or_default();
     // Evaluate every rule once against an empty input to surface the errors
@@ -149,7 +143,9 @@ pub(crate) fn compile(
                         rule.id
                     ),
                 )
-                .with_help("add `deny contains msg if { ... }` (or `warn contains ...`) to the package")
+                .with_help(
+                    "add `deny contains msg if { ... }` (or `warn contains ...`) to the package",
+                )
                 .at(rule.declared_at.clone()),
             );
         }
@@ -196,6 +192,13 @@ impl Compiled for RegoCompiled {
             }
         };
         let mut engine = self.engine.clone();
+        let params = regorus::Value::from_json_str(
+            &serde_json::json!({ "params": input.params }).to_string(),
+        )
+        .map_err(|e| format!("bundle parameters: {e}"))?;
+        engine
+            .add_data(params)
+            .map_err(|e| format!("bundle parameters: {e}"))?;
         engine.set_input(value);
         Ok(Box::new(RegoSession {
             engine,
@@ -251,7 +254,9 @@ impl RegoSession {
         };
         items
             .into_iter()
-            .map(|v| Violation::from_value(v, "policy violation").map_err(|e| format!("`{path}`: {e}")))
+            .map(|v| {
+                Violation::from_value(v, "policy violation").map_err(|e| format!("`{path}`: {e}"))
+            })
             .collect()
     }
 }
@@ -313,8 +318,7 @@ fn strip_comment(line: &str) -> &str {
 
 /// A regorus error (`--> file:LINE:COL` in its text) as a problem at that place.
 fn rego_problem(code: Code, text: &str, modules: &[SourceFile], fallback: &str) -> Problem {
-    let (file, line, col) =
-        parse_position(text).unwrap_or_else(|| (fallback.to_owned(), 0, 0));
+    let (file, line, col) = parse_position(text).unwrap_or_else(|| (fallback.to_owned(), 0, 0));
     let message = first_line_message(text);
     let module = modules.iter().find(|m| m.display() == file);
     let loc = match module {
@@ -377,7 +381,6 @@ fn did_you_mean(package: &str, packages: &[String]) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,11 +393,11 @@ mod tests {
             package: package.into(),
             declared_at: Location::file("bundle.toml"),
         };
-        compile(&[m], &[rule], &json!({"max": 2}), Duration::from_secs(5))
+        compile(&[m], &[rule], Duration::from_secs(5))
     }
 
     fn run(c: &RegoCompiled, input: serde_json::Value) -> RuleEval {
-        let prepared = PreparedInput::new(input, json!({}));
+        let prepared = PreparedInput::new(input, json!({"max": 2}));
         c.session(&prepared).unwrap().eval(0)
     }
 
@@ -437,7 +440,8 @@ warn contains "empty" if count(input.xs) == 0
 
     #[test]
     fn unsafe_variable_is_caught_at_load() {
-        let errs = compile_one("package t\n\ndeny contains x if {\n  y == 1\n}\n", "t").unwrap_err();
+        let errs =
+            compile_one("package t\n\ndeny contains x if {\n  y == 1\n}\n", "t").unwrap_err();
         assert_eq!(errs[0].code, Code::RegoSyntax, "{errs:?}");
     }
 
@@ -459,7 +463,10 @@ warn contains "empty" if count(input.xs) == 0
         assert!(errs[0].message.contains("neither"), "{errs:?}");
         assert_eq!(errs[0].code, Code::RegoMissingRule);
         let errs = compile_one("package t\ndeny contains 1 if false\n", "u").unwrap_err();
-        assert!(errs[0].help.as_deref().unwrap().contains("data.t"), "{errs:?}");
+        assert!(
+            errs[0].help.as_deref().unwrap().contains("data.t"),
+            "{errs:?}"
+        );
     }
 
     #[test]
@@ -470,13 +477,17 @@ warn contains "empty" if count(input.xs) == 0
 
     #[test]
     fn recursion_is_refused_before_it_can_overflow_the_stack() {
-        let errs = compile_one("package t\nf(x) := f(x)\ndeny contains 1 if f(1)\n", "t").unwrap_err();
+        let errs =
+            compile_one("package t\nf(x) := f(x)\ndeny contains 1 if f(1)\n", "t").unwrap_err();
         assert!(errs[0].message.contains("recursive"), "{errs:?}");
     }
 
     #[test]
     fn tabs_count_four_columns() {
         assert_eq!(rego_offset("a\n\tb", 2, 5), 3);
-        assert_eq!(parse_position("x\n --> p.rego:3:7\n"), Some(("p.rego".into(), 3, 7)));
+        assert_eq!(
+            parse_position("x\n --> p.rego:3:7\n"),
+            Some(("p.rego".into(), 3, 7))
+        );
     }
 }

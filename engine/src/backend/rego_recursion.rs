@@ -43,7 +43,12 @@ pub(crate) fn check(modules: &[SourceFile]) -> Vec<Problem> {
         let mut graph: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for r in rules {
             let edges = graph.entry(r.name.as_str()).or_default();
-            edges.extend(r.refs.iter().map(String::as_str).filter(|n| names.contains(n)));
+            edges.extend(
+                r.refs
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| names.contains(n)),
+            );
         }
         let mut reported = BTreeSet::new();
         for r in rules {
@@ -78,7 +83,10 @@ pub(crate) fn check(modules: &[SourceFile]) -> Vec<Problem> {
 }
 
 /// A path from `start` back to itself, if there is one.
-fn find_cycle<'a>(graph: &BTreeMap<&'a str, BTreeSet<&'a str>>, start: &'a str) -> Option<Vec<&'a str>> {
+fn find_cycle<'a>(
+    graph: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    start: &'a str,
+) -> Option<Vec<&'a str>> {
     let mut stack = vec![(start, vec![start])];
     let mut seen = BTreeSet::new();
     while let Some((node, path)) = stack.pop() {

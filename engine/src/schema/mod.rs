@@ -19,6 +19,8 @@ use crate::source::SourceFile;
 pub enum SchemaId {
     /// Our release manifest.
     ReleaseManifest,
+    /// Our bundle test files.
+    BundleTest,
     /// CycloneDX 1.4.
     CycloneDx14,
     /// CycloneDX 1.5.
@@ -27,16 +29,20 @@ pub enum SchemaId {
     CycloneDx16,
     /// CycloneDX 1.7.
     CycloneDx17,
+    /// SPDX 2.2 JSON.
+    Spdx22,
     /// SPDX 2.3 JSON.
     Spdx23,
 }
 
-const ALL: [SchemaId; 6] = [
+const ALL: [SchemaId; 8] = [
     SchemaId::ReleaseManifest,
+    SchemaId::BundleTest,
     SchemaId::CycloneDx14,
     SchemaId::CycloneDx15,
     SchemaId::CycloneDx16,
     SchemaId::CycloneDx17,
+    SchemaId::Spdx22,
     SchemaId::Spdx23,
 ];
 
@@ -51,10 +57,12 @@ impl SchemaId {
     pub fn text(self) -> &'static str {
         match self {
             SchemaId::ReleaseManifest => embedded!("release-manifest.schema.json"),
+            SchemaId::BundleTest => embedded!("bundle-test.schema.json"),
             SchemaId::CycloneDx14 => embedded!("third-party/cyclonedx/bom-1.4.schema.json"),
             SchemaId::CycloneDx15 => embedded!("third-party/cyclonedx/bom-1.5.schema.json"),
             SchemaId::CycloneDx16 => embedded!("third-party/cyclonedx/bom-1.6.schema.json"),
             SchemaId::CycloneDx17 => embedded!("third-party/cyclonedx/bom-1.7.schema.json"),
+            SchemaId::Spdx22 => embedded!("third-party/spdx/spdx-2.2.schema.json"),
             SchemaId::Spdx23 => embedded!("third-party/spdx/spdx-2.3.schema.json"),
         }
     }
@@ -63,10 +71,12 @@ impl SchemaId {
     pub fn name(self) -> &'static str {
         match self {
             SchemaId::ReleaseManifest => "shipgate release manifest",
+            SchemaId::BundleTest => "shipgate bundle test",
             SchemaId::CycloneDx14 => "CycloneDX 1.4",
             SchemaId::CycloneDx15 => "CycloneDX 1.5",
             SchemaId::CycloneDx16 => "CycloneDX 1.6",
             SchemaId::CycloneDx17 => "CycloneDX 1.7",
+            SchemaId::Spdx22 => "SPDX 2.2",
             SchemaId::Spdx23 => "SPDX 2.3",
         }
     }

@@ -1,0 +1,342 @@
+//! `check`: evidence → input document → bundles → decision → report.
+//!
+//! Loading is the phase where a user can be wrong: it collects every problem
+//! of evidence, bundles and waivers and stops before evaluation if any is an
+//! error (exit 2). Evaluation cannot fail as a whole: rule errors are data in
+//! the report, and the verdict fails closed on them.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::backend::guard::EvalLimits;
+use crate::backend::{Language, PreparedInput};
+use crate::bundle::{Bundle, BundleLimits};
+use crate::config::{Config, SbomSchemaMode};
+use crate::decision::waiver::{self, Waiver, WaiverReport};
+use crate::decision::{self, DecideContext, RuleResult, RuleStatus, Verdict};
+use crate::diag::{Problem, Problems};
+use crate::evidence::EvidenceKind;
+use crate::evidence::sbom::SbomOptions;
+use crate::evidence::set::{Evidence, EvidenceFile, EvidencePaths};
+use crate::source::SourceFile;
+
+/// Git facts for `context.git`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GitContext {
+    /// Ref being checked (`refs/heads/main`).
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    /// Commit.
+    pub sha: Option<String>,
+    /// Pull request number.
+    pub pr: Option<u64>,
+}
+
+/// Everything one `check` needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The configuration, with overrides applied.
+    pub config: Config,
+    /// The evaluation time (pinned in the record; policies see it as `context.now`).
+    pub now: Timestamp,
+    /// Git facts.
+    pub git: GitContext,
+    /// Force one implementation for rules that have several.
+    pub prefer: Option<Language>,
+}
+
+/// A bundle, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleRef {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Digest (sha256 over the canonical listing).
+    pub digest: String,
+    /// Directory, as configured.
+    pub path: String,
+}
+
+/// The release, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseRef {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+}
+
+/// The report of one check: the one structure every output format renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Report format version.
+    pub report_version: u32,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Evaluation time.
+    pub now: String,
+    /// What was checked.
+    pub release: Option<ReleaseRef>,
+    /// Bundles, with digests.
+    pub bundles: Vec<BundleRef>,
+    /// Evidence files, with digests.
+    pub evidence: Vec<EvidenceFile>,
+    /// sha256 of the policy input document.
+    pub input_digest: String,
+    /// Rules per status.
+    pub summary: Summary,
+    /// Every rule's result, bundle by bundle in manifest order.
+    pub rules: Vec<RuleResult>,
+    /// Every waiver and what became of it.
+    pub waivers: Vec<WaiverReport>,
+    /// Warnings found on the way.
+    pub problems: Vec<Problem>,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Passing rules.
+    pub pass: usize,
+    /// Failing rules.
+    pub fail: usize,
+    /// Warning rules.
+    pub warn: usize,
+    /// Skipped rules.
+    pub skipped: usize,
+    /// Waived rules.
+    pub waived: usize,
+    /// Rules in error.
+    pub error: usize,
+}
+
+impl Report {
+    /// Did any rule error (exit code 3 rather than 1)?
+    pub fn has_errors(&self) -> bool {
+        self.summary.error > 0
+    }
+}
+
+/// Loaded and compiled: ready to evaluate.
+pub struct Loaded {
+    /// Evidence.
+    pub evidence: Evidence,
+    /// Bundles with their parameter overrides.
+    pub bundles: Vec<(Bundle, serde_json::Map<String, Value>)>,
+    /// Waivers.
+    pub waivers: Vec<Waiver>,
+    /// Warnings.
+    pub warnings: Vec<Problem>,
+}
+
+/// Loads everything `plan` names; every problem is collected first.
+pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
+    let cfg = &plan.config;
+    let mut problems = Problems::default();
+    let sbom_opts = SbomOptions {
+        strict_schema: cfg.settings.sbom_schema == SbomSchemaMode::Strict,
+    };
+    let paths = EvidencePaths {
+        manifest: cfg.evidence.manifest.as_deref(),
+        sboms: cfg.evidence.sboms.iter().map(|p| p.as_path()).collect(),
+    };
+    let evidence = match Evidence::load(&paths, cfg.settings.max_file_bytes, sbom_opts) {
+        Ok(e) => Some(e),
+        Err(ps) => {
+            problems.extend(ps);
+            None
+        }
+    };
+    let limits = BundleLimits {
+        eval: eval_limits(cfg),
+        ..BundleLimits::default()
+    };
+    let mut bundles = Vec::new();
+    for b in &cfg.bundles {
+        match Bundle::load(&b.path, &b.path.display().to_string(), &limits) {
+            Ok(bundle) => {
+                problems.extend(bundle.warnings.clone());
+                bundles.push((bundle, b.params.clone()));
+            }
+            Err(ps) => problems.extend(ps),
+        }
+    }
+    let waivers = match &cfg.waivers {
+        None => Vec::new(),
+        Some(p) => match SourceFile::read(p, p.display().to_string(), cfg.settings.max_file_bytes)
+            .map_err(Problems::from)
+            .and_then(|f| waiver::load(&f))
+        {
+            Ok(ws) => ws,
+            Err(ps) => {
+                problems.extend(ps);
+                Vec::new()
+            }
+        },
+    };
+    if !bundles.is_empty() || cfg.bundles.is_empty() {
+        let ids: Vec<&str> = bundles
+            .iter()
+            .flat_map(|(b, _)| b.rules.iter().map(|r| r.id.as_str()))
+            .collect();
+        if bundles.len() == cfg.bundles.len() {
+            problems.extend(waiver::check_rules(&waivers, ids.iter().copied()));
+        }
+    }
+    let mut warnings = problems.into_result()?;
+    let Some(evidence) = evidence else {
+        return Err(Problems(warnings));
+    };
+    warnings.extend(evidence.warnings.iter().cloned());
+    Ok(Loaded {
+        evidence,
+        bundles,
+        waivers,
+        warnings,
+    })
+}
+
+fn eval_limits(cfg: &Config) -> EvalLimits {
+    EvalLimits {
+        rule_timeout: Duration::from_millis(cfg.settings.rule_timeout_ms),
+        ..EvalLimits::default()
+    }
+}
+
+/// The policy input document.
+pub fn input_document(
+    evidence: &Evidence,
+    now: Timestamp,
+    git: &GitContext,
+    environment: Option<&str>,
+) -> Value {
+    json!({
+        "release": evidence.manifest.as_ref().map(|(_, m)| m),
+        "sboms": evidence.sboms.iter().map(|(_, s)| s).collect::<Vec<_>>(),
+        "cost": null,
+        "attestations": { "privacy": [], "residency": [], "provenance": [] },
+        "vulns": [],
+        "context": {
+            "now": rfc3339(now),
+            "git": git,
+            "environment": environment,
+        },
+    })
+}
+
+/// `now` as RFC 3339 UTC with whole seconds, the form records pin.
+pub fn rfc3339(now: Timestamp) -> String {
+    now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Loads, evaluates and decides.
+pub fn check(plan: &Plan) -> Result<Report, Problems> {
+    let loaded = load(plan)?;
+    Ok(evaluate(plan, &loaded))
+}
+
+/// Evaluates what `load` gave.
+pub fn evaluate(plan: &Plan, loaded: &Loaded) -> Report {
+    let cfg = &plan.config;
+    let doc = input_document(
+        &loaded.evidence,
+        plan.now,
+        &plan.git,
+        cfg.context.environment.as_deref(),
+    );
+    let input = Arc::new(PreparedInput::new(doc, Value::Null));
+    let input_digest = hex::encode(Sha256::digest(input.json.as_bytes()));
+    let present = loaded.evidence.present();
+    let today = plan.now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let locator = loaded.evidence.locator();
+    let locate = |v: &crate::backend::Violation| locator.locate(v);
+    let ctx = DecideContext {
+        present: &present,
+        today,
+        locate: &locate,
+    };
+    let mut ledger = waiver::Ledger::new(&loaded.waivers, today, cfg.settings.waiver_warning_days);
+    let mut rules = Vec::new();
+    for (bundle, params) in &loaded.bundles {
+        let evals = bundle.evaluate(&input, params, plan.prefer, eval_limits(cfg));
+        rules.extend(decision::decide_bundle(bundle, evals, &ctx, &mut ledger));
+    }
+    let (waivers, waiver_problems) = ledger.finish();
+    let mut problems = loaded.warnings.clone();
+    problems.extend(waiver_problems);
+    report(
+        plan,
+        loaded,
+        rules,
+        waivers,
+        problems,
+        input_digest,
+        &present,
+    )
+}
+
+fn report(
+    plan: &Plan,
+    loaded: &Loaded,
+    rules: Vec<RuleResult>,
+    waivers: Vec<WaiverReport>,
+    problems: Vec<Problem>,
+    input_digest: String,
+    _present: &BTreeSet<EvidenceKind>,
+) -> Report {
+    let mut summary = Summary::default();
+    for (status, n) in decision::counts(&rules) {
+        let slot = match status {
+            RuleStatus::Pass => &mut summary.pass,
+            RuleStatus::Fail => &mut summary.fail,
+            RuleStatus::Warn => &mut summary.warn,
+            RuleStatus::Skipped => &mut summary.skipped,
+            RuleStatus::Waived => &mut summary.waived,
+            RuleStatus::Error => &mut summary.error,
+        };
+        *slot = n;
+    }
+    Report {
+        report_version: 1,
+        verdict: decision::verdict(&rules, plan.config.settings.fail_on),
+        now: rfc3339(plan.now),
+        release: loaded.evidence.manifest.as_ref().map(|(_, m)| ReleaseRef {
+            name: m.name.clone(),
+            version: m.version.clone(),
+        }),
+        bundles: loaded
+            .bundles
+            .iter()
+            .map(|(b, _)| BundleRef {
+                name: b.name.clone(),
+                version: b.version.clone(),
+                digest: b.digest.clone(),
+                path: b.display.clone(),
+            })
+            .collect(),
+        evidence: loaded.evidence.files(),
+        input_digest,
+        summary,
+        rules,
+        waivers,
+        problems,
+    }
+}
+
+/// Finds the configuration: `path` may be a `shipgate.toml` or a directory
+/// holding one.
+pub fn config_path(path: &Path) -> std::path::PathBuf {
+    if path.is_dir() {
+        crate::config::clean(&path.join(crate::config::FILE_NAME))
+    } else {
+        path.to_path_buf()
+    }
+}
