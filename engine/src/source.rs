@@ -173,9 +173,15 @@ mod tests {
         );
         let big = dir.path().join("big");
         std::fs::write(&big, vec![b' '; 101]).unwrap();
-        assert_eq!(SourceFile::read(&big, "big", 100).unwrap_err().code, Code::TooLarge);
+        assert_eq!(
+            SourceFile::read(&big, "big", 100).unwrap_err().code,
+            Code::TooLarge
+        );
         let bin = dir.path().join("bin");
         std::fs::write(&bin, [0xff, 0xfe, 0x00]).unwrap();
-        assert_eq!(SourceFile::read(&bin, "bin", 100).unwrap_err().code, Code::NotUtf8);
+        assert_eq!(
+            SourceFile::read(&bin, "bin", 100).unwrap_err().code,
+            Code::NotUtf8
+        );
     }
 }

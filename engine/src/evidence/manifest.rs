@@ -237,8 +237,14 @@ mod tests {
             .iter()
             .filter_map(|p| p.location.as_ref()?.pointer.clone())
             .collect();
-        assert!(pointers.contains(&"/artifacts/0/kind".to_string()), "{pointers:?}");
-        assert!(pointers.contains(&"/artifacts/0/size".to_string()), "{pointers:?}");
+        assert!(
+            pointers.contains(&"/artifacts/0/kind".to_string()),
+            "{pointers:?}"
+        );
+        assert!(
+            pointers.contains(&"/artifacts/0/size".to_string()),
+            "{pointers:?}"
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ pub fn locate(text: &str, pointer: &str) -> Option<Range<usize>> {
     let tokens: Vec<String> = if pointer.is_empty() {
         Vec::new()
     } else {
-        pointer.strip_prefix('/')?.split('/').map(unescape).collect()
+        pointer
+            .strip_prefix('/')?
+            .split('/')
+            .map(unescape)
+            .collect()
     };
     let bytes = text.as_bytes();
     let mut pos = skip_ws(bytes, 0);

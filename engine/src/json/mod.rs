@@ -88,7 +88,10 @@ fn syntax_problem(file: &SourceFile, e: &serde_json::Error) -> Problem {
             "remove one of the two: readers disagree on which one wins",
         )
     } else {
-        (Code::JsonSyntax, "fix the JSON syntax at the marked position")
+        (
+            Code::JsonSyntax,
+            "fix the JSON syntax at the marked position",
+        )
     };
     let loc = Location::span(file.display(), text, offset..offset + 1);
     Problem::error(code, format!("invalid JSON in `{}`: {msg}", file.display()))
