@@ -65,6 +65,7 @@ codes! {
     SbomInvalidLicense = "sbom-invalid-license" : "a component's license is not a valid SPDX expression",
     SbomDanglingDependency = "sbom-dangling-dependency" : "a dependency edge names a component the SBOM does not contain",
     SbomDuplicateRef = "sbom-duplicate-ref" : "two components of an SBOM share one bom-ref or SPDXID",
+    SbomLicenseTooComplex = "sbom-license-too-complex" : "a component's license expression has too many alternatives to list them",
     TomlSyntax = "toml-syntax" : "a TOML file does not parse or has unknown or mistyped keys",
     ConfigInvalid = "config-invalid" : "shipgate.toml names something that does not exist or cannot be combined",
     EvidenceMissing = "evidence-missing" : "evidence the configuration names is absent",

@@ -1,5 +1,207 @@
 //! SBOMs: CycloneDX and SPDX JSON, normalized into one component model.
+//!
+//! Loading runs in three steps over one parse of the text:
+//! 1. [`detect`] recognizes the format and version, and turns everything else
+//!    (XML, tag-value, YAML, SPDX 3, unknown versions) into one clear error;
+//! 2. the document is checked against its format's official JSON schema.
+//!    Violations are warnings by default: real generators write slightly
+//!    invalid documents (a `licenseListVersion` of `3.28.0`, a license id not
+//!    in the schema's list) and a release gate must still read them. With
+//!    [`SbomOptions::strict_schema`] they are errors;
+//! 3. tolerant serde structs borrow from the parsed value and are normalized
+//!    into [`Sbom`]. Only what cannot be worked around (a component without a
+//!    name, `components` that is not a list) is an error; the rest are
+//!    warnings pointing at the offending value.
+//!
+//! Every problem of all three steps is collected before returning, capped per
+//! code (see [`findings`]) so a broken large file stays readable.
 
+mod cyclonedx;
+mod de;
+mod detect;
+mod findings;
+mod hash;
+mod license;
 mod model;
+mod spdx;
 
+use std::collections::HashMap;
+
+use crate::diag::{Code, Problem, Problems, Severity};
+use crate::json;
+use crate::schema;
+use crate::source::SourceFile;
+
+use detect::Detected;
+use findings::Findings;
+
+pub use license::{MAX_ALTERNATIVES, parse_license_expression};
 pub use model::{Component, Dependency, License, Sbom, SbomFormat, SourceRef, Subject};
+
+/// How strictly to read SBOMs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SbomOptions {
+    /// Treat violations of the format's official schema (and the lack of an
+    /// official schema for CycloneDX 1.2/1.3) as errors instead of warnings.
+    pub strict_schema: bool,
+}
+
+/// Reads, checks and normalizes one SBOM file.
+///
+/// `Ok` carries the SBOM and the warnings about it; `Err` every problem found,
+/// warnings included, when any of them is an error.
+pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>), Problems> {
+    let value = json::parse(file).map_err(|e| detect::not_json(file, e))?;
+    let detected = detect::detect(file, &value).map_err(|p| Problems::from(*p))?;
+    let mut findings = Findings::new(file);
+    let severity = if opts.strict_schema {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let sbom = match detected {
+        Detected::CycloneDx { spec, schema } => {
+            match schema {
+                Some(id) => check_schema(id, &value, &mut findings, severity),
+                None => findings.add(Code::SbomSchemaViolation, severity, |f| {
+                    Problem::warning(
+                        Code::SbomSchemaViolation,
+                        format!(
+                            "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
+                        ),
+                    )
+                    .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
+                    .at(f.at("/specVersion"))
+                }),
+            }
+            cyclonedx::normalize(&value, spec, &mut findings)
+        }
+        Detected::Spdx { spec, schema } => {
+            check_schema(schema, &value, &mut findings, severity);
+            spdx::normalize(&value, spec, &mut findings)
+        }
+    };
+    findings
+        .finish()
+        .into_result()
+        .map(|warnings| (sbom, warnings))
+}
+
+fn check_schema(
+    id: schema::SchemaId,
+    value: &serde_json::Value,
+    findings: &mut Findings<'_>,
+    severity: Severity,
+) {
+    let problems = schema::validate(
+        id,
+        value,
+        findings.file(),
+        Code::SbomSchemaViolation,
+        severity,
+    );
+    findings.extend(problems);
+}
+
+/// Parses license expressions once per distinct text: large SBOMs repeat a
+/// few dozen expressions thousands of times.
+#[derive(Default)]
+struct Licenses {
+    cache: HashMap<String, License>,
+}
+
+impl Licenses {
+    fn parse(&mut self, expr: &str) -> License {
+        if let Some(known) = self.cache.get(expr) {
+            return known.clone();
+        }
+        let license = parse_license_expression(expr);
+        self.cache.insert(expr.to_owned(), license.clone());
+        license
+    }
+}
+
+/// Reports what is wrong with a component's parsed license, at `pointer`.
+fn report_license(
+    findings: &mut Findings<'_>,
+    license: &License,
+    component: &str,
+    pointer: &str,
+    invalid_part: &str,
+) {
+    if !license.valid && license.expression.is_some() {
+        let reason = license::parse_error(invalid_part).unwrap_or_default();
+        findings.warn(Code::SbomInvalidLicense, |f| {
+            Problem::warning(
+                Code::SbomInvalidLicense,
+                format!(
+                    "license `{invalid_part}` of component `{component}` is not a valid SPDX expression: {reason}"
+                ),
+            )
+            .with_help(
+                "use ids from https://spdx.org/licenses/ and `LicenseRef-` for others; rules see this license as unknown",
+            )
+            .at(f.at(pointer))
+        });
+    } else if license::alternatives_truncated(license) {
+        findings.warn(Code::SbomLicenseTooComplex, |f| {
+            Problem::warning(
+                Code::SbomLicenseTooComplex,
+                format!(
+                    "license of component `{component}` has more than {MAX_ALTERNATIVES} alternatives"
+                ),
+            )
+            .with_help("rules see its `ids` but no `alternatives`: simplify the expression")
+            .at(f.at(pointer))
+        });
+    }
+}
+
+/// Warns about a duplicate `ref`; `first` is the pointer of its first use.
+fn report_duplicate_ref(findings: &mut Findings<'_>, reference: &str, pointer: &str, first: &str) {
+    findings.warn(Code::SbomDuplicateRef, |f| {
+        Problem::warning(
+            Code::SbomDuplicateRef,
+            format!("`{reference}` identifies two components (first at `{first}`)"),
+        )
+        .with_help("give every component its own identifier: dependency edges and rule results name components by it")
+        .at(f.at(pointer))
+    });
+}
+
+/// Warns about a dependency edge end that names no component.
+fn report_dangling(findings: &mut Findings<'_>, reference: &str, pointer: &str) {
+    findings.warn(Code::SbomDanglingDependency, |f| {
+        Problem::warning(
+            Code::SbomDanglingDependency,
+            format!("dependency names `{reference}`, which is no component of the SBOM"),
+        )
+        .with_help("add the component or fix the reference; the edge is kept but leads nowhere")
+        .at(f.at(pointer))
+    });
+}
+
+/// Reports a component without a usable name, which no rule could identify.
+fn report_unnamed(findings: &mut Findings<'_>, what: &str, pointer: &str, help: &str) {
+    findings.error(Code::SbomSchemaViolation, |f| {
+        Problem::error(
+            Code::SbomSchemaViolation,
+            format!("{what} at `{pointer}` has no `name`"),
+        )
+        .with_help(help.to_owned())
+        .at(f.at(pointer))
+    });
+}
+
+/// A trimmed, non-empty string.
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A license value that says something: SPDX's `NOASSERTION` and `NONE`
+/// (which some generators also write into CycloneDX) say nothing, and read as
+/// no license information rather than as a license id.
+fn license_text(text: Option<&str>) -> Option<&str> {
+    non_empty(text)
+        .filter(|t| !t.eq_ignore_ascii_case("NOASSERTION") && !t.eq_ignore_ascii_case("NONE"))
+}
