@@ -248,7 +248,11 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {
             Some(loc) if loc.span.is_none() => {
-                write!(f, "{}: {}", loc.short(), self.message)?;
+                if self.message.contains(&loc.file) {
+                    f.write_str(&self.message)?;
+                } else {
+                    write!(f, "{}: {}", loc.short(), self.message)?;
+                }
                 if let Some(p) = &loc.pointer {
                     write!(f, " (at `{p}`)")?;
                 }
@@ -377,7 +381,8 @@ mod tests {
             let s = c.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(
-                s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch.is_ascii_digit()),
+                s.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch.is_ascii_digit()),
                 "{s} is not kebab-case"
             );
             assert!(!c.description().ends_with('.'));
@@ -390,5 +395,30 @@ mod tests {
         let loc = Location::span("f.json", &text, 19..20);
         assert_eq!((loc.line, loc.column), (Some(3), Some(8)));
         assert_eq!(loc.short(), "f.json:3:8");
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    use super::Code;
+
+    /// The documented list is the contract: a code added, renamed or removed
+    /// without updating docs/diagnostics.md fails here.
+    #[test]
+    fn every_code_is_documented_and_every_documented_code_exists() {
+        let doc = include_str!("../../docs/diagnostics.md");
+        let documented: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(documented, codes, "docs/diagnostics.md is out of step with Code::ALL");
+        for c in Code::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` | {} |", c.as_str(), c.description())),
+                "description of `{c}` differs"
+            );
+        }
     }
 }
