@@ -54,7 +54,7 @@ enum Command {
     /// Evaluate a release's evidence against the configured bundles.
     ///
     /// Example: shipgate check examples/edge-agent-fail --format json
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Run a bundle's own unit tests (tests/*.json), like `opa test`.
     ///
     /// Example: shipgate test policies/sbom policies/provenance
@@ -172,7 +172,7 @@ fn main() -> ExitCode {
     };
     install_hooks(err_color);
     let exit = match cli.command {
-        Command::Check(args) => check(args, color),
+        Command::Check(args) => check(*args, color),
         Command::Test(args) => test(args, color),
     };
     exit.into()

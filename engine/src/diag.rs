@@ -191,9 +191,9 @@ pub struct Problem {
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// Where it is.
+    /// Where it is (boxed: problems travel in `Result`s, and most are small).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     /// What the label under the snippet says.
     #[serde(skip)]
     pub label: Option<String>,
@@ -228,7 +228,7 @@ impl Problem {
 
     /// Adds where it is.
     pub fn at(mut self, location: Location) -> Self {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 
@@ -413,7 +413,10 @@ mod docs_tests {
             .filter_map(|l| l.split('`').next())
             .collect();
         let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(documented, codes, "docs/diagnostics.md is out of step with Code::ALL");
+        assert_eq!(
+            documented, codes,
+            "docs/diagnostics.md is out of step with Code::ALL"
+        );
         for c in Code::ALL {
             assert!(
                 doc.contains(&format!("| `{}` | {} |", c.as_str(), c.description())),

@@ -2,11 +2,18 @@
 //! docs/examples/policy-input.json shows the real thing (regenerate with
 //! `SHIPGATE_UPDATE_DOCS=1 cargo test -p shipgate-engine --test policy_input`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::Path;
 
+use shipgate_engine::SourceFile;
 use shipgate_engine::config::Config;
 use shipgate_engine::gate::{self, GitContext, Plan};
-use shipgate_engine::SourceFile;
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -19,7 +26,11 @@ fn input_of(example: &str) -> serde_json::Value {
     let plan = Plan {
         config,
         now: "2026-11-23T00:00:00Z".parse().unwrap(),
-        git: GitContext { reference: Some("refs/heads/main".into()), sha: Some("0123456789abcdef0123456789abcdef01234567".into()), pr: None },
+        git: GitContext {
+            reference: Some("refs/heads/main".into()),
+            sha: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            pr: None,
+        },
         prefer: None,
     };
     let loaded = gate::load(&plan).unwrap_or_else(|e| panic!("{example}: {e:?}"));
@@ -33,7 +44,11 @@ fn example_inputs_match_the_schema() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     for example in ["examples/edge-agent-pass", "examples/edge-agent-fail"] {
         let input = input_of(example);
-        let errors: Vec<String> = validator.iter_errors(&input).take(10).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&input)
+            .take(10)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{example}: {errors:#?}");
     }
 }
@@ -42,7 +57,10 @@ fn example_inputs_match_the_schema() {
 fn documented_example_is_current() {
     let mut input = input_of("examples/edge-agent-fail");
     // Paths are relative to the repository root when run from the CLI there.
-    let text = serde_json::to_string_pretty(&input).unwrap().replace(&format!("{}/", root().canonicalize().unwrap().display()), "");
+    let text = serde_json::to_string_pretty(&input).unwrap().replace(
+        &format!("{}/", root().canonicalize().unwrap().display()),
+        "",
+    );
     input = serde_json::from_str(&text).unwrap();
     let text = serde_json::to_string_pretty(&input).unwrap() + "\n";
     let doc = root().join("docs/examples/policy-input.json");
@@ -51,5 +69,8 @@ fn documented_example_is_current() {
         std::fs::write(&doc, &text).unwrap();
     }
     let current = std::fs::read_to_string(&doc).unwrap_or_default();
-    assert!(current == text, "docs/examples/policy-input.json is stale: rerun with SHIPGATE_UPDATE_DOCS=1");
+    assert!(
+        current == text,
+        "docs/examples/policy-input.json is stale: rerun with SHIPGATE_UPDATE_DOCS=1"
+    );
 }

@@ -1,6 +1,13 @@
 //! End-to-end tests of the `shipgate` binary: exit code, stdout and stderr,
 //! snapshotted with insta (paths, digests and timings filtered).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -76,10 +83,15 @@ fn json_report_is_valid_against_its_schema() {
     assert_eq!(run.0, 1, "{}", run.2);
     let report: serde_json::Value = serde_json::from_str(&run.1).expect("JSON on stdout");
     assert_eq!(report["verdict"], "fail");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("report schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     snapshot!("check_fail_json", run.1);
 }
@@ -94,7 +106,9 @@ fn same_evidence_same_report_bytes() {
 #[test]
 fn cel_and_rego_implementations_give_the_same_verdict_on_the_examples() {
     for example in ["examples/edge-agent-pass", "examples/edge-agent-fail"] {
-        let rego = shipgate(&["check", example, NOW, "--format", "json", "--engine", "rego"]);
+        let rego = shipgate(&[
+            "check", example, NOW, "--format", "json", "--engine", "rego",
+        ]);
         let cel = shipgate(&["check", example, NOW, "--format", "json", "--engine", "cel"]);
         let strip = |s: &str| {
             let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
@@ -140,7 +154,13 @@ fn input_errors_exit_2_with_positions() {
 
 #[test]
 fn evaluation_errors_exit_3_and_fail_closed() {
-    let run = shipgate(&["check", "tests/e2e/fixtures/eval-error", NOW, "--rule-timeout-ms", "500"]);
+    let run = shipgate(&[
+        "check",
+        "tests/e2e/fixtures/eval-error",
+        NOW,
+        "--rule-timeout-ms",
+        "500",
+    ]);
     assert_eq!(run.0, 3, "{}", transcript(run.clone()));
     snapshot!("eval_error", transcript(run));
 }
@@ -156,15 +176,37 @@ fn no_configuration_is_a_usage_error() {
 #[test]
 fn flags_override_the_configuration() {
     // The passing example fails when warnings fail the gate.
-    let run = shipgate(&["check", "examples/edge-agent-fail", NOW, "--fail-on", "warn", "--format", "json"]);
+    let run = shipgate(&[
+        "check",
+        "examples/edge-agent-fail",
+        NOW,
+        "--fail-on",
+        "warn",
+        "--format",
+        "json",
+    ]);
     let report: serde_json::Value = serde_json::from_str(&run.1).unwrap();
     assert_eq!(report["verdict"], "fail");
     // --sbom replaces the configured SBOMs.
     let run = shipgate(&[
-        "check", "examples/edge-agent-pass", NOW, "--format", "json",
-        "--sbom", "tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json",
+        "check",
+        "examples/edge-agent-pass",
+        NOW,
+        "--format",
+        "json",
+        "--sbom",
+        "tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json",
     ]);
     let report: serde_json::Value = serde_json::from_str(&run.1).unwrap();
-    let files: Vec<&str> = report["evidence"].as_array().unwrap().iter().filter(|e| e["kind"] == "sbom").map(|e| e["path"].as_str().unwrap()).collect();
-    assert_eq!(files, ["tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json"]);
+    let files: Vec<&str> = report["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "sbom")
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json"]
+    );
 }

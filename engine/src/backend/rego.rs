@@ -55,6 +55,7 @@ impl std::fmt::Debug for RegoCompiled {
 pub(crate) struct RegoCompiled {
     engine: regorus::Engine,
     targets: Vec<Target>,
+    timeout: Duration,
 }
 
 /// Compiles the modules and resolves each rule's `deny` / `warn` sets.
@@ -97,7 +98,7 @@ pub(crate) fn compile(
         } else {
             format!("data.{}", rule.package)
         };
-        if !packages.iter().any(|p| *p == package) {
+        if !packages.contains(&package) {
             problems.push(
                 Problem::error(
                     Code::RegoMissingRule,
@@ -152,7 +153,11 @@ pub(crate) fn compile(
         targets.push(target);
     }
     if problems.is_empty() {
-        Ok(RegoCompiled { engine, targets })
+        Ok(RegoCompiled {
+            engine,
+            targets,
+            timeout,
+        })
     } else {
         Err(problems)
     }
@@ -201,6 +206,7 @@ impl Compiled for RegoCompiled {
             .map_err(|e| format!("bundle parameters: {e}"))?;
         engine.set_input(value);
         Ok(Box::new(RegoSession {
+            timeout: self.timeout,
             engine,
             targets: self
                 .targets
@@ -212,6 +218,7 @@ impl Compiled for RegoCompiled {
 }
 
 struct RegoSession {
+    timeout: Duration,
     engine: regorus::Engine,
     targets: Vec<(Option<String>, Option<String>)>,
 }
@@ -235,10 +242,19 @@ impl Session for RegoSession {
 
 impl RegoSession {
     fn set(&mut self, path: &str) -> Result<Vec<Violation>, String> {
-        let v = self
-            .engine
-            .eval_rule(path.to_owned())
-            .map_err(|e| format!("{e:#}"))?;
+        let v = self.engine.eval_rule(path.to_owned()).map_err(|e| {
+            let text = format!("{e:#}");
+            // regorus's own timer and the guard's watchdog race; report
+            // either the same way so a decision does not depend on which won.
+            if text.contains("exceeded time limit") {
+                format!(
+                    "evaluation exceeded the time budget of {} ms",
+                    self.timeout.as_millis()
+                )
+            } else {
+                text
+            }
+        })?;
         let json = match v {
             regorus::Value::Undefined => return Ok(Vec::new()),
             v => serde_json::to_value(&v).map_err(|e| e.to_string())?,

@@ -228,8 +228,9 @@ pub fn run(dir: &Path, display: &str) -> Result<TestReport, Problems> {
     let mut results = Vec::new();
     for (file, case) in &cases {
         let (doc, present) = fill(&case.input);
-        let now = doc["context"]["now"]
-            .as_str()
+        let now = doc
+            .pointer("/context/now")
+            .and_then(Value::as_str)
             .unwrap_or(DEFAULT_NOW)
             .parse::<jiff::Timestamp>();
         let today = match now {

@@ -263,7 +263,9 @@ pub fn not_json(file: &SourceFile, json_error: Problem) -> Problem {
     if matches!(first, Some('{' | '[')) {
         return json_error;
     }
-    let location = json_error.location.unwrap_or_else(|| Location::file(name));
+    let location = json_error
+        .location
+        .map_or_else(|| Location::file(name), |l| *l);
     Problem::error(
         Code::SbomUnknownFormat,
         format!("`{name}` is not JSON, so neither CycloneDX nor SPDX JSON"),
