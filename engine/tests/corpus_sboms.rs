@@ -200,6 +200,12 @@ fn vendored_corpus_matches_expectations() {
             let _ = writeln!(table, "FAIL {name}\n     expected but not vendored");
         }
     }
+    // Visible with --nocapture: how long the slowest files take (the largest,
+    // npm-bigmix.cdx1.6.json with 4535 components, is the one to watch).
+    slowest.sort_unstable_by(|a, b| b.cmp(a));
+    for (elapsed, f) in slowest.iter().take(3) {
+        eprintln!("load+normalize {f}: {elapsed:?}");
+    }
     assert!(
         failures == 0,
         "{failures} of {} corpus files differ:\n{table}",
