@@ -29,7 +29,7 @@ use crate::diag::Problem;
 
 use super::findings::Findings;
 use super::model::{Component, Dependency, License, Sbom, SbomFormat, SourceRef, Subject};
-use super::{Licenses, de, hash, license, license_text, non_empty};
+use super::{Licenses, de, hash, license_text, non_empty};
 
 const FORMAT: &str = "CycloneDX";
 
@@ -288,7 +288,7 @@ fn component_license(
             if let Some(id) = license_text(l.id) {
                 parts.push((id, format!("{at}/license/id")));
             } else if let Some(name) = non_empty(l.name) {
-                if license::is_expression(name) {
+                if licenses.parse(name).valid {
                     parts.push((name, format!("{at}/license/name")));
                 } else if !names.iter().any(|n| n == name) {
                     names.push(name.to_owned());

@@ -65,11 +65,6 @@ pub fn alternatives_truncated(license: &License) -> bool {
     license.valid && license.alternatives.is_empty()
 }
 
-/// Whether `text` is a valid SPDX expression in the same lax mode.
-pub fn is_expression(text: &str) -> bool {
-    Expression::parse_mode(text, ParseMode::LAX).is_ok()
-}
-
 /// Why an expression does not parse, for diagnostics: the reason and, when
 /// the crate points at one, the offending part.
 pub fn parse_error(text: &str) -> Option<String> {

@@ -28,7 +28,9 @@ pub struct Sbom {
     pub format: SbomFormat,
     /// Spec version as written (`1.6`, `SPDX-2.3`).
     pub spec_version: String,
-    /// What the SBOM describes: CycloneDX `metadata.component`, SPDX document name.
+    /// What the SBOM describes: CycloneDX `metadata.component`; for SPDX the one
+    /// package the document `DESCRIBES` (which is also a component), else the
+    /// document name.
     pub subject: Option<Subject>,
     /// Every component, nested CycloneDX components flattened (parents first).
     pub components: Vec<Component>,
@@ -63,7 +65,7 @@ pub struct Component {
     /// Package URL (from `purl`, or an SPDX `PACKAGE-MANAGER purl` external ref).
     pub purl: Option<String>,
     /// Component type, lowercase: CycloneDX `type`; SPDX `primaryPackagePurpose`
-    /// (defaults to `library`).
+    /// (`_` written as `-`). `library` when the document gives none.
     #[serde(rename = "type")]
     pub kind: String,
     /// Licensing.
@@ -81,17 +83,23 @@ pub struct Component {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct License {
     /// The SPDX expression as declared (several CycloneDX license entries are
-    /// joined with `AND`: every one of them applies). Null when none is given.
+    /// joined with `AND`: every one of them applies; when some are acknowledged
+    /// as `concluded`, only those). SPDX: `licenseConcluded`, else
+    /// `licenseDeclared`. Null when none is given or it is `NOASSERTION`/`NONE`.
     pub expression: Option<String>,
     /// Whether `expression` parsed as an SPDX expression.
     pub valid: bool,
-    /// Every license id the expression mentions (`LicenseRef-*` included), sorted.
+    /// Every license id the expression mentions (`LicenseRef-*` included, an
+    /// or-later `+` left out), sorted.
     pub ids: Vec<String>,
     /// Every exception id (`WITH ...`), sorted.
     pub exceptions: Vec<String>,
     /// The expression in disjunctive normal form: the release may pick any one
     /// alternative, and must honour every term of the one it picks. A term is
-    /// `ID` or `ID WITH EXCEPTION`. Empty when the expression is absent or invalid.
+    /// `ID` or `ID WITH EXCEPTION` as the `spdx` crate writes it (`Apache-1.0+`,
+    /// but `GPL-2.0+` becomes `GPL-2.0-or-later`). Empty when the expression is
+    /// absent or invalid, or when it has more than 256 alternatives (then `valid`
+    /// is true: test `ids` instead).
     pub alternatives: Vec<Vec<String>>,
     /// License names that are not SPDX ids (CycloneDX `license.name`).
     pub names: Vec<String>,
