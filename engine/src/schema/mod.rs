@@ -128,8 +128,13 @@ fn compiled(id: SchemaId) -> &'static Compiled {
 /// message names the value's place instead of quoting it.
 const MAX_QUOTED: usize = 120;
 
-/// Validates `value` (parsed from `file`) against schema `id`. Every violation
-/// becomes one problem with the file, JSON pointer, line and column.
+/// Violations located and reported per file; locating one scans the file, so
+/// a badly broken large file would otherwise take seconds per thousand.
+const MAX_REPORTED: usize = 100;
+
+/// Validates `value` (parsed from `file`) against schema `id`. Each of the
+/// first [`MAX_REPORTED`] violations becomes one problem with the file, JSON
+/// pointer, line and column; the rest are counted in one more problem.
 pub fn validate(
     id: SchemaId,
     value: &Value,
@@ -146,8 +151,13 @@ pub fn validate(
             )];
         }
     };
-    validator
+    let mut more = 0usize;
+    let mut out: Vec<Problem> = validator
         .iter_errors(value)
+        .filter(|_| {
+            more += 1;
+            more <= MAX_REPORTED
+        })
         .map(|err| {
             let pointer = err.instance_path().as_str().to_string();
             let full = err.to_string();
@@ -167,7 +177,18 @@ pub fn validate(
             p.severity = severity;
             p
         })
-        .collect()
+        .collect();
+    if more > MAX_REPORTED {
+        let mut p = Problem::error(
+            code,
+            format!("{} schema: {} more violations not shown", id.name(), more - MAX_REPORTED),
+        )
+        .with_help("fix the ones shown first; the file is far from its schema")
+        .at(crate::diag::Location::file(file.display()));
+        p.severity = severity;
+        out.push(p);
+    }
+    out
 }
 
 #[cfg(test)]
