@@ -181,7 +181,11 @@ pub fn validate(
     if more > MAX_REPORTED {
         let mut p = Problem::error(
             code,
-            format!("{} schema: {} more violations not shown", id.name(), more - MAX_REPORTED),
+            format!(
+                "{} schema: {} more violations not shown",
+                id.name(),
+                more - MAX_REPORTED
+            ),
         )
         .with_help("fix the ones shown first; the file is far from its schema")
         .at(crate::diag::Location::file(file.display()));
