@@ -82,6 +82,7 @@ codes! {
     WaiverExpiring = "waiver-expiring" : "a waiver expires within the warning window",
     WaiverUnused = "waiver-unused" : "a waiver matched no violation",
     BundleTestInvalid = "bundle-test-invalid" : "a bundle test case is malformed",
+    LedgerInvalid = "ledger-invalid" : "a ledger cannot be opened, read or written, or its contents were altered",
     Internal = "internal" : "shipgate itself failed; please report it",
 }
 

@@ -12,6 +12,7 @@ pub mod diag;
 pub mod evidence;
 pub mod gate;
 pub mod json;
+pub mod ledger;
 pub mod report;
 pub mod schema;
 pub mod source;

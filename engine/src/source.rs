@@ -23,6 +23,7 @@ pub struct SourceFile {
     path: PathBuf,
     text: Arc<str>,
     sha256: String,
+    bom: bool,
 }
 
 impl SourceFile {
@@ -66,15 +67,16 @@ impl SourceFile {
             .at(Location::file(&display))
         })?;
         // A UTF-8 byte order mark is not data; some generators write one.
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_owned(),
-            None => text,
+        let (text, bom) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (rest.to_owned(), true),
+            None => (text, false),
         };
         Ok(SourceFile {
             display,
             path: path.to_path_buf(),
             text: Arc::from(text),
             sha256,
+            bom,
         })
     }
 
@@ -86,6 +88,7 @@ impl SourceFile {
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
             text: Arc::from(text),
             display,
+            bom: false,
         }
     }
 
@@ -107,6 +110,16 @@ impl SourceFile {
     /// The text, shared (for diagnostics).
     pub fn shared_text(&self) -> &Arc<str> {
         &self.text
+    }
+
+    /// The bytes as read (the digest is over these), for storing the file.
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.text.len() + 3);
+        if self.bom {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        out.extend_from_slice(self.text.as_bytes());
+        out
     }
 
     /// Lowercase hex sha256 of the bytes as read (before any BOM was dropped).
@@ -155,6 +168,7 @@ mod tests {
         std::fs::write(&p, "\u{feff}{}").unwrap();
         let f = SourceFile::read(&p, "a.json", 100).unwrap();
         assert_eq!(f.text(), "{}");
+        assert_eq!(hex::encode(Sha256::digest(f.bytes())), f.sha256());
         assert_eq!(f.sha256().len(), 64);
     }
 
