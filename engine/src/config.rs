@@ -62,7 +62,7 @@ pub struct BundleConfig {
 }
 
 /// How strictly SBOMs are held to their official schema.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SbomSchemaMode {
     /// Violations are warnings (real generators emit slightly invalid files).

@@ -28,7 +28,7 @@ use crate::evidence::set::{Evidence, EvidenceFile, EvidencePaths};
 use crate::source::SourceFile;
 
 /// Git facts for `context.git`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct GitContext {
     /// Ref being checked (`refs/heads/main`).
     #[serde(rename = "ref")]
@@ -74,6 +74,15 @@ pub struct ReleaseRef {
     pub version: String,
 }
 
+/// An artifact the verdict is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectRef {
+    /// Artifact name.
+    pub name: String,
+    /// Its sha256.
+    pub sha256: String,
+}
+
 /// The report of one check: the one structure every output format renders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -85,6 +94,9 @@ pub struct Report {
     pub now: String,
     /// What was checked.
     pub release: Option<ReleaseRef>,
+    /// What the verdict is about: the manifest's artifacts with a sha256 (the
+    /// record's in-toto subjects).
+    pub subjects: Vec<SubjectRef>,
     /// Bundles, with digests.
     pub bundles: Vec<BundleRef>,
     /// Evidence files, with digests.
@@ -144,10 +156,10 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
     let sbom_opts = SbomOptions {
         strict_schema: cfg.settings.sbom_schema == SbomSchemaMode::Strict,
     };
-    let paths = EvidencePaths {
-        manifest: cfg.evidence.manifest.as_deref(),
-        sboms: cfg.evidence.sboms.iter().map(|p| p.as_path()).collect(),
-    };
+    let paths = EvidencePaths::plain(
+        cfg.evidence.manifest.as_deref(),
+        cfg.evidence.sboms.iter().map(|p| p.as_path()),
+    );
     let evidence = match Evidence::load(&paths, cfg.settings.max_file_bytes, sbom_opts) {
         Ok(e) => Some(e),
         Err(ps) => {
@@ -312,6 +324,18 @@ fn report(
             name: m.name.clone(),
             version: m.version.clone(),
         }),
+        subjects: loaded
+            .evidence
+            .manifest
+            .iter()
+            .flat_map(|(_, m)| &m.artifacts)
+            .filter_map(|a| {
+                a.sha256.as_ref().map(|h| SubjectRef {
+                    name: a.name.clone(),
+                    sha256: h.clone(),
+                })
+            })
+            .collect(),
         bundles: loaded
             .bundles
             .iter()

@@ -13,6 +13,8 @@ pub mod evidence;
 pub mod gate;
 pub mod json;
 pub mod ledger;
+pub mod record;
+pub mod replay;
 pub mod report;
 pub mod schema;
 pub mod source;

@@ -28,13 +28,25 @@ pub struct EvidenceFile {
     pub sha256: String,
 }
 
-/// Paths of the evidence to load.
+/// Paths of the evidence to load, each with the name shown to the user (the
+/// path as configured; a replay reads stored copies under their old names).
 #[derive(Debug, Clone, Default)]
 pub struct EvidencePaths<'a> {
     /// Release manifest.
-    pub manifest: Option<&'a Path>,
+    pub manifest: Option<(&'a Path, String)>,
     /// SBOMs.
-    pub sboms: Vec<&'a Path>,
+    pub sboms: Vec<(&'a Path, String)>,
+}
+
+impl<'a> EvidencePaths<'a> {
+    /// Paths shown as they are.
+    pub fn plain(manifest: Option<&'a Path>, sboms: impl IntoIterator<Item = &'a Path>) -> Self {
+        let shown = |p: &'a Path| (p, p.display().to_string());
+        EvidencePaths {
+            manifest: manifest.map(shown),
+            sboms: sboms.into_iter().map(shown).collect(),
+        }
+    }
 }
 
 /// Loaded evidence.
@@ -57,16 +69,16 @@ impl Evidence {
     ) -> Result<Evidence, Problems> {
         let mut problems = Problems::default();
         let mut ev = Evidence::default();
-        if let Some(p) = paths.manifest {
-            match read(p, max_bytes, EvidenceKind::Manifest)
+        if let Some((p, shown)) = &paths.manifest {
+            match read(p, shown, max_bytes, EvidenceKind::Manifest)
                 .and_then(|f| ReleaseManifest::load(&f).map(|m| (f, m)))
             {
                 Ok(m) => ev.manifest = Some(m),
                 Err(ps) => problems.extend(ps),
             }
         }
-        for p in &paths.sboms {
-            match read(p, max_bytes, EvidenceKind::Sbom) {
+        for (p, shown) in &paths.sboms {
+            match read(p, shown, max_bytes, EvidenceKind::Sbom) {
                 Ok(f) => match sbom::load(&f, sbom_opts) {
                     Ok((s, warnings)) => {
                         problems.extend(warnings);
@@ -131,9 +143,13 @@ impl Evidence {
     }
 }
 
-fn read(path: &Path, max_bytes: u64, kind: EvidenceKind) -> Result<SourceFile, Problems> {
-    let display = path.display().to_string();
-    SourceFile::read(path, display.clone(), max_bytes).map_err(|mut p| {
+fn read(
+    path: &Path,
+    display: &str,
+    max_bytes: u64,
+    kind: EvidenceKind,
+) -> Result<SourceFile, Problems> {
+    SourceFile::read(path, display, max_bytes).map_err(|mut p| {
         if p.code == Code::Io && !path.exists() {
             p = Problem::error(
                 Code::EvidenceMissing,
@@ -142,7 +158,7 @@ fn read(path: &Path, max_bytes: u64, kind: EvidenceKind) -> Result<SourceFile, P
             .with_help(
                 "check the path under [evidence] in shipgate.toml, or the flag that overrides it",
             )
-            .at(Location::file(&display));
+            .at(Location::file(display));
         }
         p.into()
     })

@@ -1,0 +1,232 @@
+//! Certification records: what a check leaves behind as proof.
+//!
+//! A record is an in-toto Statement v1 whose subjects are the release's
+//! artifacts and whose predicate (`PREDICATE_TYPE`) holds everything needed to
+//! judge and to replay the evaluation: verifier, pinned time, bundles and
+//! evidence with digests, the input digest, every rule result, the waivers,
+//! the verdict, and the invocation (settings, parameter overrides, context).
+//! It is serialized canonically (RFC 8785) and signed in a DSSE envelope.
+//!
+//! Beside it, a standard SLSA Verification Summary Attestation can be emitted
+//! for tools that only want the verdict. It stays standard (reviewers of other
+//! gates rejected custom fields in a VSA): the detail lives in our predicate.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::backend::Language;
+use crate::config::{SbomSchemaMode, Settings};
+use crate::decision::FailOn;
+use crate::gate::{GitContext, Plan, Report};
+
+/// in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// Our certification predicate.
+pub const PREDICATE_TYPE: &str = "https://shipgate.dev/attestation/certification/v1";
+/// SLSA Verification Summary v1.
+pub const VSA_PREDICATE_TYPE: &str = "https://slsa.dev/verification_summary/v1";
+/// DSSE payload type of in-toto statements.
+pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+/// The verifier's identity in VSAs.
+pub const VERIFIER_ID: &str = "https://shipgate.dev/verifier";
+
+/// What a replay needs besides files: how the check was invoked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invocation {
+    /// `[settings]` that affect the decision.
+    pub fail_on: FailOn,
+    /// SBOM schema strictness.
+    pub sbom_schema: SbomSchemaMode,
+    /// Waiver warning window.
+    pub waiver_warning_days: i64,
+    /// Rule time budget.
+    pub rule_timeout_ms: u64,
+    /// Parameter overrides, one object per bundle in bundle order.
+    pub params: Vec<Map<String, Value>>,
+    /// Forced implementation.
+    pub engine: Option<Language>,
+    /// Git context.
+    pub git: GitContext,
+    /// Environment.
+    pub environment: Option<String>,
+    /// Waivers file path and sha256.
+    pub waivers: Option<FileRef>,
+}
+
+/// A path and digest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    /// Path as given.
+    pub path: String,
+    /// sha256 of its bytes.
+    pub sha256: String,
+}
+
+impl Invocation {
+    /// The invocation of `plan`.
+    pub fn of(plan: &Plan, waivers: Option<FileRef>) -> Invocation {
+        let s: &Settings = &plan.config.settings;
+        Invocation {
+            fail_on: s.fail_on,
+            sbom_schema: s.sbom_schema,
+            waiver_warning_days: s.waiver_warning_days,
+            rule_timeout_ms: s.rule_timeout_ms,
+            params: plan
+                .config
+                .bundles
+                .iter()
+                .map(|b| b.params.clone())
+                .collect(),
+            engine: plan.prefer,
+            git: plan.git.clone(),
+            environment: plan.config.context.environment.clone(),
+            waivers,
+        }
+    }
+}
+
+fn subjects(report: &Report) -> Vec<Value> {
+    if report.subjects.is_empty() {
+        // Without artifact digests the verdict is about the evidence itself.
+        report
+            .evidence
+            .iter()
+            .map(|e| json!({ "name": e.path, "digest": { "sha256": e.sha256 } }))
+            .collect()
+    } else {
+        report
+            .subjects
+            .iter()
+            .map(|s| json!({ "name": s.name, "digest": { "sha256": s.sha256 } }))
+            .collect()
+    }
+}
+
+/// The certification statement of `report`.
+pub fn statement(report: &Report, invocation: &Invocation) -> Value {
+    let results: Vec<Value> = report
+        .rules
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                // Documentation, not decision: it lives in the bundle, whose digest is recorded.
+                o.remove("description");
+                o.remove("remediation");
+                o.remove("help_uri");
+            }
+            v
+        })
+        .collect();
+    json!({
+        "_type": STATEMENT_TYPE,
+        "subject": subjects(report),
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "verifier": { "name": "shipgate", "version": env!("CARGO_PKG_VERSION") },
+            "time_verified": report.now,
+            "release": report.release,
+            "verdict": report.verdict,
+            "bundles": report.bundles.iter().map(|b| json!({
+                "name": b.name, "version": b.version, "path": b.path, "digest": { "sha256": b.digest },
+            })).collect::<Vec<_>>(),
+            "evidence": report.evidence.iter().map(|e| json!({
+                "kind": e.kind, "path": e.path, "digest": { "sha256": e.sha256 },
+            })).collect::<Vec<_>>(),
+            "input_digest": { "sha256": report.input_digest },
+            "summary": report.summary,
+            "results": results,
+            "waivers": report.waivers,
+            "invocation": invocation,
+        },
+    })
+}
+
+/// The digest a VSA names as its policy: the bundle's own digest when there
+/// is one bundle, else the sha256 of the listing `<digest>  <name>@<version>\n`
+/// of every bundle in order.
+pub fn policy_digest(report: &Report) -> String {
+    match report.bundles.as_slice() {
+        [one] => one.digest.clone(),
+        many => {
+            let mut h = Sha256::new();
+            for b in many {
+                h.update(format!("{}  {}@{}\n", b.digest, b.name, b.version).as_bytes());
+            }
+            hex::encode(h.finalize())
+        }
+    }
+}
+
+/// A standard SLSA VSA of `report`.
+pub fn vsa(report: &Report, slsa_level: Option<u8>) -> Value {
+    let passed = report.verdict == crate::decision::Verdict::Pass;
+    let levels: Vec<String> = match (passed, slsa_level) {
+        (false, _) => vec!["FAILED".to_owned()],
+        (true, Some(l)) if l > 0 => vec![format!("SLSA_BUILD_LEVEL_{l}")],
+        (true, _) => vec![],
+    };
+    let resource = report.release.as_ref().map_or_else(
+        || "urn:shipgate:release".to_owned(),
+        |r| format!("urn:shipgate:release:{}@{}", r.name, r.version),
+    );
+    json!({
+        "_type": STATEMENT_TYPE,
+        "subject": subjects(report),
+        "predicateType": VSA_PREDICATE_TYPE,
+        "predicate": {
+            "verifier": { "id": VERIFIER_ID, "version": { "shipgate": env!("CARGO_PKG_VERSION") } },
+            "timeVerified": report.now,
+            "resourceUri": resource,
+            "policy": {
+                "uri": format!("urn:shipgate:bundles:{}", report.bundles.iter().map(|b| format!("{}@{}", b.name, b.version)).collect::<Vec<_>>().join(",")),
+                "digest": { "sha256": policy_digest(report) },
+            },
+            "inputAttestations": report.evidence.iter().map(|e| json!({
+                "uri": e.path, "digest": { "sha256": e.sha256 },
+            })).collect::<Vec<_>>(),
+            "verificationResult": if passed { "PASSED" } else { "FAILED" },
+            "verifiedLevels": levels,
+            "slsaVersion": "1.0",
+        },
+    })
+}
+
+/// Integers beyond what canonical JSON carries exactly (2^53 − 1) become
+/// decimal strings: a policy's detail is kept whole, never rounded.
+pub fn protect_large_integers(v: &mut Value) {
+    const MAX_SAFE: u64 = (1 << 53) - 1;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Number(n) => {
+                let big = n.as_u64().is_some_and(|u| u > MAX_SAFE)
+                    || n.as_i64().is_some_and(|i| i.unsigned_abs() > MAX_SAFE);
+                if big {
+                    *v = Value::String(n.to_string());
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => stack.extend(map.values_mut()),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_integers_become_strings() {
+        let mut v = json!({"a": [9007199254740991u64, 9007199254740992u64, -9007199254740993i64], "b": 1.5});
+        protect_large_integers(&mut v);
+        assert_eq!(
+            v,
+            json!({"a": [9007199254740991u64, "9007199254740992", "-9007199254740993"], "b": 1.5})
+        );
+    }
+}
