@@ -1,0 +1,25 @@
+# provenance.builder-allowed (deny): the provenance's builder is in
+# `params.allowed_builders`; an entry ending in `*` matches by prefix.
+# Twin: rules/builder_allowed.cel (same messages).
+package shipgate.provenance.builder_allowed
+
+import rego.v1
+
+deny contains "release has no provenance: its builder is unknown" if {
+	input.release != null
+	input.release.provenance == null
+}
+
+deny contains msg if {
+	builder := input.release.provenance.builder
+	not allowed(builder)
+	msg := concat("", ["builder `", builder, "` is not on the allow-list"])
+}
+
+allowed(builder) if builder in data.params.allowed_builders
+
+allowed(builder) if {
+	some entry in data.params.allowed_builders
+	endswith(entry, "*")
+	startswith(builder, trim_suffix(entry, "*"))
+}
