@@ -36,6 +36,62 @@ pub struct Config {
     /// Evaluation context.
     #[serde(default)]
     pub context: ContextConfig,
+    /// Signed records.
+    #[serde(default)]
+    pub record: RecordConfig,
+    /// The ledger.
+    #[serde(default)]
+    pub ledger: LedgerConfig,
+    /// Keys trusted to have signed records and attestations.
+    #[serde(default)]
+    pub trust: TrustConfig,
+}
+
+/// `[record]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RecordConfig {
+    /// PKCS#8 PEM private key that signs records (Ed25519 or ECDSA P-256).
+    #[serde(default)]
+    pub sign_key: Option<PathBuf>,
+}
+
+/// `[ledger]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LedgerConfig {
+    /// Append every check's record to the ledger.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Ledger directory.
+    #[serde(default = "default_ledger_dir")]
+    pub dir: PathBuf,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_ledger_dir() -> PathBuf {
+    PathBuf::from(crate::ledger::DEFAULT_DIR)
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            enabled: true,
+            dir: default_ledger_dir(),
+        }
+    }
+}
+
+/// `[trust]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TrustConfig {
+    /// SPKI PEM public keys.
+    #[serde(default)]
+    pub keys: Vec<PathBuf>,
 }
 
 /// `[evidence]`.
@@ -148,6 +204,11 @@ impl Config {
         if let Some(w) = &mut self.waivers {
             join(w);
         }
+        if let Some(k) = &mut self.record.sign_key {
+            join(k);
+        }
+        join(&mut self.ledger.dir);
+        self.trust.keys.iter_mut().for_each(join);
     }
 }
 

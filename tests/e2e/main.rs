@@ -61,6 +61,73 @@ macro_rules! snapshot {
 const NOW: &str = "--now=2026-11-23T00:00:00Z";
 
 #[test]
+fn passing_example_passes() {
+    let run = shipgate(&["check", "examples/edge-agent-pass", NOW]);
+    assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+    snapshot!("check_pass_text", transcript(run));
+}
+
+#[test]
+fn failing_example_fails_with_every_status() {
+    let run = shipgate(&["check", "examples/edge-agent-fail", NOW]);
+    assert_eq!(run.0, 1, "{}", transcript(run.clone()));
+    for status in ["FAIL", "pass", "warn", "waived"] {
+        assert!(run.1.contains(status), "no `{status}` in:\n{}", run.1);
+    }
+    snapshot!("check_fail_text", transcript(run));
+}
+
+#[test]
+fn json_report_is_valid_against_its_schema() {
+    let run = shipgate(&["check", "examples/edge-agent-fail", NOW, "--format", "json"]);
+    assert_eq!(run.0, 1, "{}", run.2);
+    let report: serde_json::Value = serde_json::from_str(&run.1).expect("JSON on stdout");
+    assert_eq!(report["verdict"], "fail");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("report schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    snapshot!("check_fail_json", run.1);
+}
+
+#[test]
+fn same_evidence_same_report_bytes() {
+    let a = shipgate(&["check", "examples/edge-agent-fail", NOW, "--format", "json"]);
+    let b = shipgate(&["check", "examples/edge-agent-fail", NOW, "--format", "json"]);
+    assert_eq!(a.1, b.1);
+}
+
+#[test]
+fn cel_and_rego_implementations_give_the_same_verdict_on_the_examples() {
+    for example in ["examples/edge-agent-pass", "examples/edge-agent-fail"] {
+        let rego = shipgate(&[
+            "check", example, NOW, "--format", "json", "--engine", "rego",
+        ]);
+        let cel = shipgate(&["check", example, NOW, "--format", "json", "--engine", "cel"]);
+        let strip = |s: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
+            for r in v["rules"].as_array_mut().unwrap() {
+                r.as_object_mut().unwrap().remove("engine");
+            }
+            v
+        };
+        assert_eq!(strip(&rego.1), strip(&cel.1), "{example}");
+    }
+}
+
+#[test]
+fn bundle_tests_pass() {
+    let run = shipgate(&["test", "policies/sbom", "policies/provenance"]);
+    assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+}
+
+#[test]
 fn failing_bundle_test_fails() {
     let run = shipgate(&["test", "tests/e2e/fixtures/bundle-wrong-expectation"]);
     assert_eq!(run.0, 1);
@@ -104,4 +171,42 @@ fn no_configuration_is_a_usage_error() {
     let run = shipgate_in(dir.path(), &["check", NOW]);
     assert_eq!(run.0, 2);
     assert!(run.2.contains("no configuration"), "{}", run.2);
+}
+
+#[test]
+fn flags_override_the_configuration() {
+    // The passing example fails when warnings fail the gate.
+    let run = shipgate(&[
+        "check",
+        "examples/edge-agent-fail",
+        NOW,
+        "--fail-on",
+        "warn",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.1).unwrap();
+    assert_eq!(report["verdict"], "fail");
+    // --sbom replaces the configured SBOMs.
+    let run = shipgate(&[
+        "check",
+        "examples/edge-agent-pass",
+        NOW,
+        "--format",
+        "json",
+        "--sbom",
+        "tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.1).unwrap();
+    let files: Vec<&str> = report["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "sbom")
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json"]
+    );
 }

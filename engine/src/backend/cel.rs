@@ -74,6 +74,8 @@ fn env() -> Result<Arc<Env>, String> {
         let mut env = Env::stdlib();
         env.add_extension(cel::extensions::strings)
             .map_err(|e| e.to_string())?;
+        env.add_extension(cel::extensions::lists)
+            .map_err(|e| e.to_string())?;
         Ok(Arc::new(env))
     })
     .clone()

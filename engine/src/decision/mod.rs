@@ -173,6 +173,11 @@ pub(crate) fn decide_bundle(
                     Outcome::Ran
                 }
             };
+            // Rego sets come sorted by value, CEL lists in input order: report
+            // findings in evidence order so every engine gives the same report.
+            for list in [&mut violations, &mut waived, &mut warnings] {
+                list.sort_by_cached_key(finding_key);
+            }
             let (status, message) = status(
                 rule,
                 &outcome,
@@ -205,6 +210,20 @@ pub(crate) fn decide_bundle(
             }
         })
         .collect()
+}
+
+/// Evidence order: file, line, column, then the message and details.
+fn finding_key(f: &Finding) -> (String, usize, usize, String, String) {
+    let (file, line, col) = f.location.as_ref().map_or((String::new(), 0, 0), |l| {
+        (l.file.clone(), l.line.unwrap_or(0), l.column.unwrap_or(0))
+    });
+    (
+        file,
+        line,
+        col,
+        f.msg.clone(),
+        Value::Object(f.details.clone()).to_string(),
+    )
 }
 
 enum Outcome {

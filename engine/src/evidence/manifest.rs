@@ -18,6 +18,9 @@ use crate::source::SourceFile;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseManifest {
+    /// The schema the file names for editors; not part of the release.
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub json_schema: Option<String>,
     /// Format version; `1`.
     pub schema_version: u32,
     /// Product name.
