@@ -19,6 +19,9 @@ pub struct Ledger {
     display: String,
 }
 
+/// An entry and the sha256 of its bytes.
+pub type Committed = (Entry, String);
+
 /// What an append needs besides the objects: the entry without `seq` and `prev`.
 pub type Draft = Entry;
 
@@ -195,7 +198,7 @@ impl Ledger {
     }
 
     /// Every committed entry, in order. Stops at the first unreadable one.
-    pub fn entries(&self) -> Result<Vec<(Entry, String)>, Problem> {
+    pub fn entries(&self) -> Result<Vec<Committed>, Problem> {
         let Some((head_seq, _)) = self.head()? else {
             return Ok(Vec::new());
         };
@@ -217,7 +220,7 @@ impl Ledger {
 
     /// Checks the chain and every object it names; signatures are checked by
     /// the caller (it knows the trusted keys). Returns what is wrong.
-    pub fn verify_chain(&self) -> Result<(Vec<(Entry, String)>, Vec<Finding>), Problem> {
+    pub fn verify_chain(&self) -> Result<(Vec<Committed>, Vec<Finding>), Problem> {
         let mut findings = Vec::new();
         let head = self.head()?;
         let head_seq = head.as_ref().map_or(0, |(s, _)| *s);
