@@ -132,10 +132,10 @@ fn code_named(name: &str) -> Code {
 fn check(expected: &Expected, got: &Outcome) -> Result<(), String> {
     match (expected.outcome.as_str(), &got.result) {
         ("ok", Ok((n, _))) => {
-            if let Some(want) = expected.components {
-                if *n != want {
-                    return Err(format!("{n} components, expected {want}"));
-                }
+            if let Some(want) = expected.components
+                && *n != want
+            {
+                return Err(format!("{n} components, expected {want}"));
             }
             let code = expected.warning_code.as_deref().map(code_named);
             let warnings = got.warnings(code);

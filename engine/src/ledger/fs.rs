@@ -296,13 +296,13 @@ impl Ledger {
             prev = Some(digest.clone());
             good.push((entry, digest));
         }
-        if let (Some((_, head_entry)), Some(last)) = (&head, &prev) {
-            if head_entry != last {
-                findings.push(Finding {
-                    seq: Some(head_seq),
-                    message: format!("entry {head_seq} was altered: HEAD names another entry"),
-                });
-            }
+        if let (Some((_, head_entry)), Some(last)) = (&head, &prev)
+            && head_entry != last
+        {
+            findings.push(Finding {
+                seq: Some(head_seq),
+                message: format!("entry {head_seq} was altered: HEAD names another entry"),
+            });
         }
         // Entries beyond HEAD: an interrupted append, or an inserted record.
         if let Ok(dir) = fs::read_dir(self.dir.join("entries")) {

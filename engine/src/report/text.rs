@@ -47,10 +47,10 @@ fn item(f: &Finding) -> String {
             parts.push(v.to_owned());
         }
     }
-    if parts.is_empty() {
-        if let Some(v) = f.details.get("component").and_then(|v| v.as_str()) {
-            parts.push(v.to_owned());
-        }
+    if parts.is_empty()
+        && let Some(v) = f.details.get("component").and_then(|v| v.as_str())
+    {
+        parts.push(v.to_owned());
     }
     let mut out = String::new();
     if !parts.is_empty() {
