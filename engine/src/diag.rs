@@ -83,6 +83,11 @@ codes! {
     WaiverUnused = "waiver-unused" : "a waiver matched no violation",
     BundleTestInvalid = "bundle-test-invalid" : "a bundle test case is malformed",
     LedgerInvalid = "ledger-invalid" : "a ledger cannot be opened, read or written, or its contents were altered",
+    JsonUnsafeNumber = "json-unsafe-number" : "a number is beyond ±(2^53 − 1), which canonical JSON (RFC 8785) cannot carry exactly",
+    KeyInvalid = "key-invalid" : "a key file is not an unencrypted PKCS#8 or SPKI PEM key for Ed25519 or ECDSA P-256",
+    KeyExists = "key-exists" : "generating a key pair would overwrite an existing key file",
+    EnvelopeInvalid = "envelope-invalid" : "a DSSE envelope is malformed: not JSON, bad base64, no signatures or too large",
+    SignatureUnverified = "signature-unverified" : "no signature of a DSSE envelope verifies with a trusted key",
     Internal = "internal" : "shipgate itself failed; please report it",
 }
 
@@ -132,6 +137,27 @@ impl Location {
         let start = range.start.min(text.len());
         let end = range.end.clamp(start, text.len());
         let (line, column) = crate::json::line_col(text, start);
+        Location {
+            source: Some(NamedSource::new(file.clone(), Arc::clone(text))),
+            file,
+            pointer: None,
+            line: Some(line),
+            column: Some(column),
+            span: Some(SourceSpan::from(start..end)),
+        }
+    }
+
+    /// A byte range whose line and column are already known.
+    pub fn span_at(
+        file: impl Into<String>,
+        text: &Arc<str>,
+        range: std::ops::Range<usize>,
+        line: usize,
+        column: usize,
+    ) -> Self {
+        let file = file.into();
+        let start = range.start.min(text.len());
+        let end = range.end.clamp(start, text.len());
         Location {
             source: Some(NamedSource::new(file.clone(), Arc::clone(text))),
             file,

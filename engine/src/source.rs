@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -24,6 +24,15 @@ pub struct SourceFile {
     text: Arc<str>,
     sha256: String,
     bom: bool,
+    /// Line starts and array element starts, built on first use: locating
+    /// thousands of findings in a large file must not rescan it each time.
+    index: Arc<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    lines: OnceLock<Vec<usize>>,
+    locate: crate::json::LocateCache,
 }
 
 impl SourceFile {
@@ -45,7 +54,7 @@ impl SourceFile {
         let file = std::fs::File::open(path).map_err(|e| io_problem(&display, &e))?;
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         // The file may grow between stat and read: never take more than the cap.
-        file.take(max_bytes + 1)
+        file.take(max_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| io_problem(&display, &e))?;
         if bytes.len() as u64 > max_bytes {
@@ -77,6 +86,7 @@ impl SourceFile {
             text: Arc::from(text),
             sha256,
             bom,
+            index: Arc::default(),
         })
     }
 
@@ -89,6 +99,7 @@ impl SourceFile {
             text: Arc::from(text),
             display,
             bom: false,
+            index: Arc::default(),
         }
     }
 
@@ -110,6 +121,27 @@ impl SourceFile {
     /// The text, shared (for diagnostics).
     pub fn shared_text(&self) -> &Arc<str> {
         &self.text
+    }
+
+    /// 1-based line and character column of a byte offset, via a line index.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let lines = self.index.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let offset = offset.min(self.text.len());
+        let line = lines.partition_point(|&start| start <= offset).max(1);
+        let start = lines.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, column)
+    }
+
+    pub(crate) fn locate_cache(&self) -> &crate::json::LocateCache {
+        &self.index.locate
     }
 
     /// The bytes as read (the digest is over these), for storing the file.
@@ -169,6 +201,14 @@ mod tests {
         let f = SourceFile::read(&p, "a.json", 100).unwrap();
         assert_eq!(f.text(), "{}");
         assert_eq!(hex::encode(Sha256::digest(f.bytes())), f.sha256());
+        let g = SourceFile::from_text("b", "ab\ncdé\nf");
+        for off in [0, 1, 3, 5, 8] {
+            assert_eq!(
+                g.line_col(off),
+                crate::json::line_col(g.text(), off),
+                "offset {off}"
+            );
+        }
         assert_eq!(f.sha256().len(), 64);
     }
 

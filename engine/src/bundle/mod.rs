@@ -69,7 +69,8 @@ pub struct Rule {
     slots: Vec<(Language, usize)>,
 }
 
-/// A loaded, compiled bundle.
+/// A loaded, compiled bundle. Cloning shares the compiled rules.
+#[derive(Clone)]
 pub struct Bundle {
     /// Name.
     pub name: String,

@@ -50,7 +50,7 @@ impl<'a> EvidencePaths<'a> {
 }
 
 /// Loaded evidence.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Evidence {
     /// The manifest and its file.
     pub manifest: Option<(SourceFile, ReleaseManifest)>,

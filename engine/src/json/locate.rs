@@ -4,7 +4,17 @@
 //! step over values. It descends one level per pointer token (bounded by the
 //! parse depth limit) and skips siblings without recursion.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Mutex;
+
+/// Remembers where the elements of each array start, so locating all the
+/// components of a large SBOM one by one stays linear in the file size
+/// instead of quadratic.
+#[derive(Debug, Default)]
+pub struct LocateCache {
+    arrays: Mutex<HashMap<usize, Vec<usize>>>,
+}
 
 /// Escapes one reference token for use in a JSON pointer (RFC 6901).
 pub fn escape_pointer_token(token: &str) -> String {
@@ -18,6 +28,15 @@ fn unescape(token: &str) -> String {
 /// The byte range of the value at `pointer` in `text`, or `None` when the
 /// pointer does not resolve.
 pub fn locate(text: &str, pointer: &str) -> Option<Range<usize>> {
+    locate_cached(text, pointer, None)
+}
+
+/// [`locate`], reusing (and filling) `cache` for arrays.
+pub fn locate_cached(
+    text: &str,
+    pointer: &str,
+    cache: Option<&LocateCache>,
+) -> Option<Range<usize>> {
     let tokens: Vec<String> = if pointer.is_empty() {
         Vec::new()
     } else {
@@ -32,12 +51,45 @@ pub fn locate(text: &str, pointer: &str) -> Option<Range<usize>> {
     for token in &tokens {
         pos = match bytes.get(pos)? {
             b'{' => find_member(bytes, pos, token)?,
-            b'[' => find_element(bytes, pos, token.parse().ok()?)?,
+            b'[' => match cache {
+                Some(c) => find_element_cached(bytes, pos, token.parse().ok()?, c)?,
+                None => find_element(bytes, pos, token.parse().ok()?)?,
+            },
             _ => return None,
         };
     }
     let end = skip_value(bytes, pos)?;
     Some(pos..end)
+}
+
+/// At `[`: the start of element `index`, from the cache or by indexing the
+/// whole array once.
+fn find_element_cached(
+    bytes: &[u8],
+    open: usize,
+    index: usize,
+    cache: &LocateCache,
+) -> Option<usize> {
+    let mut arrays = cache.arrays.lock().ok()?;
+    let starts = arrays.entry(open).or_insert_with(|| {
+        let mut starts = Vec::new();
+        let mut pos = skip_ws(bytes, open + 1);
+        while let Some(&b) = bytes.get(pos) {
+            if b == b']' {
+                break;
+            }
+            starts.push(pos);
+            let Some(end) = skip_value(bytes, pos) else {
+                break;
+            };
+            pos = skip_ws(bytes, end);
+            if bytes.get(pos) == Some(&b',') {
+                pos = skip_ws(bytes, pos + 1);
+            }
+        }
+        starts
+    });
+    starts.get(index).copied()
 }
 
 fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
@@ -175,6 +227,21 @@ mod tests {
         assert_eq!(at("/g/x"), None);
         assert_eq!(at("no-slash"), None);
         assert_eq!(locate("{\"a\": ", "/a"), None);
+    }
+
+    #[test]
+    fn cached_lookups_agree_with_plain_ones() {
+        let cache = LocateCache::default();
+        for p in [
+            "/a/b~1c/0",
+            "/a/b~1c/1/d",
+            "/a/b~1c/2",
+            "/a/b~1c/3",
+            "/g",
+            "",
+        ] {
+            assert_eq!(locate_cached(DOC, p, Some(&cache)), locate(DOC, p), "{p}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 use crate::diag::{Code, Location, Problem};
 use crate::source::SourceFile;
 
-pub use locate::{escape_pointer_token, locate};
+pub use locate::{LocateCache, escape_pointer_token, locate, locate_cached};
 
 /// 1-based line and character column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -166,8 +166,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
 /// pointer cannot be found, which happens only for synthetic pointers).
 pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
     let text = file.shared_text();
-    match locate(text, pointer) {
-        Some(range) => Location::span(file.display(), text, range).with_pointer(pointer),
+    match locate_cached(text, pointer, Some(file.locate_cache())) {
+        Some(range) => {
+            let (line, column) = file.line_col(range.start);
+            Location::span_at(file.display(), text, range, line, column).with_pointer(pointer)
+        }
         None => Location::file(file.display()).with_pointer(pointer),
     }
 }
