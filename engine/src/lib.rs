@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod bundle;
+pub mod canonical;
 pub mod config;
 pub mod decision;
 pub mod diag;
@@ -17,6 +18,7 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod schema;
+pub mod sign;
 pub mod source;
 mod text;
 mod toml_file;
