@@ -145,6 +145,8 @@ pub struct Loaded {
     pub bundles: Vec<(Bundle, serde_json::Map<String, Value>)>,
     /// Waivers.
     pub waivers: Vec<Waiver>,
+    /// The waivers file they came from.
+    pub waivers_file: Option<SourceFile>,
     /// Warnings.
     pub warnings: Vec<Problem>,
 }
@@ -181,16 +183,16 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
             Err(ps) => problems.extend(ps),
         }
     }
-    let waivers = match &cfg.waivers {
-        None => Vec::new(),
+    let (waivers, waivers_file) = match &cfg.waivers {
+        None => (Vec::new(), None),
         Some(p) => match SourceFile::read(p, p.display().to_string(), cfg.settings.max_file_bytes)
             .map_err(Problems::from)
-            .and_then(|f| waiver::load(&f))
+            .and_then(|f| waiver::load(&f).map(|ws| (ws, f)))
         {
-            Ok(ws) => ws,
+            Ok((ws, f)) => (ws, Some(f)),
             Err(ps) => {
                 problems.extend(ps);
-                Vec::new()
+                (Vec::new(), None)
             }
         },
     };
@@ -212,6 +214,7 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
         evidence,
         bundles,
         waivers,
+        waivers_file,
         warnings,
     })
 }

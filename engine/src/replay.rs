@@ -71,12 +71,24 @@ pub fn replay(
 
     let scratch =
         Scratch::new().map_err(|e| bad(format!("cannot create a scratch directory: {e}")))?;
+    // Stored files that no longer match their digest are replayed as they are
+    // now, so the differences show what the change does to the decision.
+    let mut altered = Vec::new();
+    let mut read = |what: &str, path: &str, sha: &str| -> Result<Vec<u8>, Problem> {
+        let (bytes, actual) = ledger.read_object(sha)?;
+        if let Some(actual) = actual {
+            altered.push(format!(
+                "{what} `{path}` was altered in the ledger: sha256 {sha} → {actual}"
+            ));
+        }
+        Ok(bytes)
+    };
     let mut manifest = None;
     let mut sboms = Vec::new();
     for (i, f) in entry.evidence.iter().enumerate() {
         let path = scratch.write(
             &format!("evidence/{i}/file"),
-            &ledger.get_object(&f.sha256)?,
+            &read("evidence file", &f.path, &f.sha256)?,
         )?;
         match f.kind {
             Some(EvidenceKind::Manifest) => manifest = Some((path, f.path.clone())),
@@ -105,27 +117,25 @@ pub fn replay(
             })?;
             scratch.write(
                 &format!("bundles/{i}/{}", rel.display()),
-                &ledger.get_object(&f.sha256)?,
+                &read("bundle file", &f.path, &f.sha256)?,
             )?;
         }
         let dir = scratch.path(&format!("bundles/{i}"));
         std::fs::create_dir_all(&dir).map_err(|e| bad(format!("scratch: {e}")))?;
         let params = invocation.params.get(i).cloned().unwrap_or_default();
+        // A bundle rebuilt with another digest was altered; it is replayed as
+        // it is now and the digest difference is reported with the rest.
         match Bundle::load(&dir, &b.path, &BundleLimits::default()) {
-            Ok(bundle) if bundle.digest == b.digest => bundles.push((bundle, params)),
-            Ok(bundle) => problems.push(bad(format!(
-                "bundle `{}` of entry {} rebuilds with digest `{}`, not the recorded `{}`",
-                b.name, entry.seq, bundle.digest, b.digest
-            ))),
+            Ok(bundle) => bundles.push((bundle, params)),
             Err(ps) => problems.extend(ps),
         }
     }
-    let waivers = match &entry.waivers {
-        None => Vec::new(),
+    let (waivers, waivers_file) = match &entry.waivers {
+        None => (Vec::new(), None),
         Some(w) => {
-            let path = scratch.write("waivers/file", &ledger.get_object(&w.sha256)?)?;
+            let path = scratch.write("waivers/file", &read("waivers file", &w.path, &w.sha256)?)?;
             let file = SourceFile::read(&path, w.path.clone(), u64::MAX).map_err(Problems::from)?;
-            waiver::load(&file)?
+            (waiver::load(&file)?, Some(file))
         }
     };
     problems.into_result()?;
@@ -167,12 +177,20 @@ pub fn replay(
         evidence,
         bundles,
         waivers,
+        waivers_file,
         warnings,
     };
     let report = gate::evaluate(&plan, &loaded);
     let mut again = record::statement(&report, &invocation);
     record::protect_large_integers(&mut again);
-    let differences = compare(statement, &again);
+    // Compare (and show) both in the recorded form: canonical key order.
+    if let Ok(bytes) = crate::canonical::to_vec(&again)
+        && let Ok(v) = serde_json::from_slice(&bytes)
+    {
+        again = v;
+    }
+    let mut differences = altered;
+    differences.extend(compare(statement, &again));
     Ok(ReplayOutcome {
         seq: entry.seq,
         reproduced: differences.is_empty(),

@@ -56,6 +56,7 @@ fn run(
         evidence: evidence.clone(),
         bundles: vec![(bundle.clone(), params.clone())],
         waivers: vec![],
+        waivers_file: None,
         warnings: vec![],
     };
     gate::evaluate(&plan, &loaded)

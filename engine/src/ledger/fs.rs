@@ -105,6 +105,20 @@ impl Ledger {
 
     /// Reads an object, checking its digest.
     pub fn get_object(&self, sha256: &str) -> Result<Vec<u8>, Problem> {
+        let (bytes, actual) = self.read_object(sha256)?;
+        match actual {
+            None => Ok(bytes),
+            Some(actual) => Err(problem(
+                &self.display,
+                format!("object `{sha256}` was altered: its bytes hash to `{actual}`"),
+                "restore the ledger from a copy; an altered object cannot be trusted",
+            )),
+        }
+    }
+
+    /// Reads an object even if altered; the second value is its actual sha256
+    /// when that differs from its name (a replay shows what the change does).
+    pub fn read_object(&self, sha256: &str) -> Result<(Vec<u8>, Option<String>), Problem> {
         let path = self.object_path(sha256).ok_or_else(|| {
             problem(
                 &self.display,
@@ -131,14 +145,7 @@ impl Ledger {
         }
         let bytes = fs::read(&path).map_err(|e| self.io("cannot read an object", &e))?;
         let actual = hex::encode(Sha256::digest(&bytes));
-        if actual != sha256 {
-            return Err(problem(
-                &self.display,
-                format!("object `{sha256}` was altered: its bytes hash to `{actual}`"),
-                "restore the ledger from a copy; an altered object cannot be trusted",
-            ));
-        }
-        Ok(bytes)
+        Ok((bytes, (actual != sha256).then_some(actual)))
     }
 
     fn head(&self) -> Result<Option<(u64, String)>, Problem> {

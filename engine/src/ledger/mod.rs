@@ -23,6 +23,8 @@
 //! has the wrong `seq` or `prev`, an inserted one is beyond `HEAD` or breaks
 //! the chain, and every object an entry names must exist with its digest.
 
+mod audit;
+mod commit;
 mod fs;
 
 use serde::{Deserialize, Serialize};
@@ -30,7 +32,9 @@ use serde::{Deserialize, Serialize};
 use crate::diag::{Code, Location, Problem};
 use crate::evidence::EvidenceKind;
 
-pub use fs::Ledger;
+pub use audit::{Audit, AuditedEntry, SignatureStatus, audit, signature_of};
+pub use commit::commit;
+pub use fs::{Committed, Ledger};
 
 /// The default ledger directory, relative to the repository root.
 pub const DEFAULT_DIR: &str = ".shipgate/ledger";
@@ -118,6 +122,12 @@ pub struct Finding {
     pub seq: Option<u64>,
     /// What is wrong.
     pub message: String,
+}
+
+/// Lowercase hex sha256 of `bytes`: how objects and records are named.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 fn problem(dir: &str, message: String, help: &str) -> Problem {

@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 use crate::backend::Language;
 use crate::config::{SbomSchemaMode, Settings};
 use crate::decision::FailOn;
+use crate::diag::{Code, Problem};
 use crate::gate::{GitContext, Plan, Report};
+use crate::sign::{Envelope, SigningKey};
 
 /// in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -195,8 +197,67 @@ pub fn vsa(report: &Report, slsa_level: Option<u8>) -> Value {
     })
 }
 
-/// Integers beyond what canonical JSON carries exactly (2^53 − 1) become
-/// decimal strings: a policy's detail is kept whole, never rounded.
+/// A statement serialized canonically and wrapped in a DSSE envelope.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The statement.
+    pub statement: Value,
+    /// The envelope (without signatures when no key was given).
+    pub envelope: Envelope,
+    /// The envelope as written to files and the ledger.
+    pub bytes: Vec<u8>,
+}
+
+impl Signed {
+    /// Canonicalizes `statement` and signs it with `key` (or leaves it
+    /// unsigned: the ledger keeps unsigned records of local runs, and
+    /// `ledger verify` says which ones are).
+    pub fn new(mut statement: Value, key: Option<&SigningKey>) -> Result<Signed, Problem> {
+        protect_large_integers(&mut statement);
+        let payload = crate::canonical::to_vec(&statement).map_err(Problem::from)?;
+        let envelope = match key {
+            Some(k) => Envelope::sign(PAYLOAD_TYPE, &payload, &[k])?,
+            None => Envelope {
+                payload,
+                payload_type: PAYLOAD_TYPE.to_owned(),
+                signatures: Vec::new(),
+            },
+        };
+        let mut bytes = envelope.to_json().into_bytes();
+        bytes.push(b'\n');
+        Ok(Signed {
+            statement,
+            envelope,
+            bytes,
+        })
+    }
+}
+
+/// Reads a statement from a verified (or knowingly unsigned) payload.
+pub fn parse_statement(payload: &[u8]) -> Result<Value, Problem> {
+    let v: Value = serde_json::from_slice(payload).map_err(|e| {
+        Problem::error(
+            Code::EnvelopeInvalid,
+            format!("the record's payload is not JSON: {e}"),
+        )
+    })?;
+    let ok = v.get("_type").and_then(Value::as_str) == Some(STATEMENT_TYPE)
+        && v.get("predicate").is_some()
+        && v.get("subject").is_some_and(Value::is_array);
+    if ok {
+        Ok(v)
+    } else {
+        Err(Problem::error(
+            Code::EnvelopeInvalid,
+            "the record's payload is not an in-toto Statement v1",
+        )
+        .with_help("a shipgate record's payload has `_type` https://in-toto.io/Statement/v1"))
+    }
+}
+
+/// Numbers beyond what canonical JSON carries exactly (magnitude above
+/// 2^53 − 1, integer or not) become decimal strings: a policy's detail is
+/// kept whole, never rounded, and the record can still be signed.
 pub fn protect_large_integers(v: &mut Value) {
     const MAX_SAFE: u64 = (1 << 53) - 1;
     let mut stack = vec![v];
@@ -204,7 +265,10 @@ pub fn protect_large_integers(v: &mut Value) {
         match v {
             Value::Number(n) => {
                 let big = n.as_u64().is_some_and(|u| u > MAX_SAFE)
-                    || n.as_i64().is_some_and(|i| i.unsigned_abs() > MAX_SAFE);
+                    || n.as_i64().is_some_and(|i| i.unsigned_abs() > MAX_SAFE)
+                    || (!n.is_u64()
+                        && !n.is_i64()
+                        && n.as_f64().is_some_and(|f| f.abs() > MAX_SAFE as f64));
                 if big {
                     *v = Value::String(n.to_string());
                 }
