@@ -15,7 +15,7 @@ use shipgate_engine::{Config, GitContext, Language, Plan, Problem, Problems, Sou
 
 /// Exit codes (documented in the README).
 #[derive(Debug, Clone, Copy)]
-enum Exit {
+pub(crate) enum Exit {
     /// The gate passed.
     Pass = 0,
     /// The gate failed.
@@ -59,16 +59,31 @@ enum Command {
     ///
     /// Example: shipgate test policies/sbom policies/provenance
     Test(TestArgs),
+    /// Write a signing key pair (PKCS#8 private key, SPKI public key, PEM).
+    ///
+    /// Example: shipgate keygen --alg ed25519 --out keys/
+    Keygen(records::KeygenArgs),
+    /// Check a signed record's signature and show what it certifies.
+    ///
+    /// Example: shipgate verify out.dsse.json --key keys/shipgate.pub
+    Verify(records::VerifyArgs),
+    /// List or verify the ledger of records.
+    #[command(subcommand)]
+    Ledger(records::LedgerCommand),
+    /// Re-run recorded evaluations from the ledger and compare, bit for bit.
+    ///
+    /// Example: shipgate replay --all
+    Replay(records::ReplayArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
 #[derive(Args)]
-struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// A shipgate.toml, or a directory holding one [default: ./shipgate.toml].
     path: Option<PathBuf>,
     /// Output format.
@@ -123,6 +138,21 @@ struct CheckArgs {
     /// Run this implementation of rules written in both Rego and CEL.
     #[arg(long, value_enum)]
     engine: Option<EngineArg>,
+    /// Sign the record with this PKCS#8 PEM key (overrides [record] sign-key).
+    #[arg(long, value_name = "KEY")]
+    sign_key: Option<PathBuf>,
+    /// Write the signed record (DSSE envelope of an in-toto statement) here.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Also write a signed SLSA Verification Summary Attestation here.
+    #[arg(long, value_name = "FILE")]
+    vsa: Option<PathBuf>,
+    /// Ledger directory (overrides [ledger] dir) [default: .shipgate/ledger beside shipgate.toml].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_ledger")]
+    ledger: Option<PathBuf>,
+    /// Do not append the record to the ledger.
+    #[arg(long)]
+    no_ledger: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,6 +183,8 @@ struct TestArgs {
     format: Format,
 }
 
+mod records;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = match cli.color {
@@ -174,6 +206,10 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(args) => check(*args, color),
         Command::Test(args) => test(args, color),
+        Command::Keygen(args) => records::keygen(&args),
+        Command::Verify(args) => records::verify(&args),
+        Command::Ledger(cmd) => records::ledger(cmd),
+        Command::Replay(args) => records::replay(&args),
     };
     exit.into()
 }
@@ -200,7 +236,7 @@ fn install_hooks(color: bool) {
     }));
 }
 
-fn emit(problems: &[Problem]) {
+pub(crate) fn emit(problems: &[Problem]) {
     let mut err = std::io::stderr().lock();
     for p in problems {
         let report = miette::Report::new(p.clone());
@@ -208,7 +244,7 @@ fn emit(problems: &[Problem]) {
     }
 }
 
-fn fail_input(problems: Problems) -> Exit {
+pub(crate) fn fail_input(problems: Problems) -> Exit {
     emit(&problems.0);
     let errors = problems.iter().filter(|p| p.is_error()).count();
     let _ = writeln!(
@@ -225,7 +261,7 @@ fn fail_input(problems: Problems) -> Exit {
     }
 }
 
-fn usage(message: String, help: &str) -> Exit {
+pub(crate) fn usage(message: String, help: &str) -> Exit {
     let p = Problem::error(shipgate_engine::Code::ConfigInvalid, message).with_help(help);
     emit(&[p]);
     Exit::Input
@@ -236,11 +272,15 @@ fn check(args: CheckArgs, color: bool) -> Exit {
         Ok(p) => p,
         Err(exit) => return exit,
     };
-    let report = match shipgate_engine::check(&plan) {
-        Ok(r) => r,
+    let loaded = match shipgate_engine::gate::load(&plan) {
+        Ok(l) => l,
         Err(problems) => return fail_input(problems),
     };
+    let report = shipgate_engine::gate::evaluate(&plan, &loaded);
     emit(&report.problems);
+    if let Err(exit) = records::keep(&args, &plan, &loaded, &report) {
+        return exit;
+    }
     let rendered = match args.format {
         Format::Text => Text { color }.render(&report),
         Format::Json => Json.render(&report),
@@ -318,6 +358,16 @@ fn plan(args: &CheckArgs) -> Result<Plan, Exit> {
     }
     if let Some(w) = &args.waivers {
         config.waivers = Some(w.clone());
+    }
+    if let Some(k) = &args.sign_key {
+        config.record.sign_key = Some(k.clone());
+    }
+    if let Some(d) = &args.ledger {
+        config.ledger.dir = d.clone();
+        config.ledger.enabled = true;
+    }
+    if args.no_ledger {
+        config.ledger.enabled = false;
     }
     if let Some(m) = args.sbom_schema {
         config.settings.sbom_schema = match m {

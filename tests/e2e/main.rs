@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod records;
+
 /// The repository root (tests run from `cli/`).
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -22,8 +24,18 @@ fn shipgate(args: &[&str]) -> (i32, String, String) {
 }
 
 fn shipgate_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut args: Vec<&str> = args.to_vec();
+    // Checks would append to the examples' own ledgers: tests that are about
+    // the ledger name one in a temporary directory.
+    if args.first() == Some(&"check")
+        && !args
+            .iter()
+            .any(|a| a.starts_with("--ledger") || *a == "--no-ledger")
+    {
+        args.push("--no-ledger");
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_REF")
@@ -56,6 +68,18 @@ macro_rules! snapshot {
             insta::assert_snapshot!($name, $value);
         });
     };
+}
+
+/// Fails unless `value` is valid against the schema at `schema` (repo-relative).
+fn assert_valid(schema: &str, value: &serde_json::Value) {
+    let text = std::fs::read_to_string(root().join(schema)).unwrap();
+    let schema_value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema_value).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:#?}");
 }
 
 const NOW: &str = "--now=2026-11-23T00:00:00Z";
