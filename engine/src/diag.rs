@@ -133,18 +133,8 @@ impl Location {
 
     /// A byte range in a source text: line and column are derived from it.
     pub fn span(file: impl Into<String>, text: &Arc<str>, range: std::ops::Range<usize>) -> Self {
-        let file = file.into();
-        let start = range.start.min(text.len());
-        let end = range.end.clamp(start, text.len());
-        let (line, column) = crate::json::line_col(text, start);
-        Location {
-            source: Some(NamedSource::new(file.clone(), Arc::clone(text))),
-            file,
-            pointer: None,
-            line: Some(line),
-            column: Some(column),
-            span: Some(SourceSpan::from(start..end)),
-        }
+        let (line, column) = crate::json::line_col(text, range.start.min(text.len()));
+        Location::span_at(file, text, range, line, column)
     }
 
     /// A byte range whose line and column are already known.

@@ -134,7 +134,10 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
         .with_help("split the rule, or move data into bundle params")
         .at(at(0, 1)));
     }
-    let operators = count_operators(expr);
+    let Shape {
+        too_deep_at,
+        operators,
+    } = shape(expr);
     if operators > MAX_OPERATORS {
         return Err(Problem::error(
             Code::CelTooComplex,
@@ -146,7 +149,7 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
         .with_help("split the rule, or move long literal lists into bundle params")
         .at(at(0, 1)));
     }
-    if let Some(pos) = too_deep(expr) {
+    if let Some(pos) = too_deep_at {
         return Err(Problem::error(
             Code::CelTooComplex,
             format!(
@@ -265,8 +268,18 @@ fn free_variables(root: &cel::common::ast::IdedExpr) -> BTreeSet<String> {
     free
 }
 
-/// Position of the first bracket beyond the nesting limit (strings skipped).
-fn too_deep(expr: &str) -> Option<usize> {
+/// What the pre-parse scan sees outside string literals: where brackets
+/// first nest deeper than the limit, and how many operators there are.
+struct Shape {
+    too_deep_at: Option<usize>,
+    operators: usize,
+}
+
+fn shape(expr: &str) -> Shape {
+    let mut out = Shape {
+        too_deep_at: None,
+        operators: 0,
+    };
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     let mut escaped = false;
@@ -284,37 +297,20 @@ fn too_deep(expr: &str) -> Option<usize> {
             '"' | '\'' => quote = Some(c),
             '(' | '[' | '{' => {
                 depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(i);
+                if depth > MAX_NESTING && out.too_deep_at.is_none() {
+                    out.too_deep_at = Some(i);
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                out.operators += 1;
+            }
+            '_' => {}
+            c if c.is_ascii_punctuation() => out.operators += 1,
             _ => {}
         }
     }
-    None
-}
-
-/// Punctuation outside string literals.
-fn count_operators(expr: &str) -> usize {
-    let mut n = 0;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in expr.chars() {
-        if let Some(q) = quote {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                _ if c == q => quote = None,
-                _ => {}
-            }
-        } else if c == '"' || c == '\'' {
-            quote = Some(c);
-        } else if c.is_ascii_punctuation() && !matches!(c, '_' | '(' | '[' | '{') {
-            n += 1;
-        }
-    }
-    n
+    out
 }
 
 fn find_ident(expr: &str, name: &str) -> Option<usize> {

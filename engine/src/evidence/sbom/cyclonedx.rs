@@ -203,16 +203,13 @@ fn component<'v>(
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
 ) -> Option<(Component, Option<&'v str>)> {
-    if !value.is_object() {
-        let found = de::kind(value);
-        findings.error(crate::diag::Code::SbomSchemaViolation, |f| {
-            Problem::error(
-                crate::diag::Code::SbomSchemaViolation,
-                format!("component at `{pointer}` is {found}, not an object"),
-            )
-            .with_help("write each CycloneDX component as a JSON object")
-            .at(f.at(pointer))
-        });
+    if !super::require_object(
+        findings,
+        value,
+        "component",
+        pointer,
+        "write each CycloneDX component as a JSON object",
+    ) {
         return None;
     }
     let c: CdxComponent<'v> = de::read(value, pointer, "component", FORMAT, findings)?;

@@ -182,6 +182,30 @@ fn report_dangling(findings: &mut Findings<'_>, reference: &str, pointer: &str) 
 }
 
 /// Reports a component without a usable name, which no rule could identify.
+/// An error unless `value` is an object; `what` names the item (component,
+/// package) and `help` says how the format writes it.
+fn require_object(
+    findings: &mut Findings<'_>,
+    value: &serde_json::Value,
+    what: &str,
+    pointer: &str,
+    help: &str,
+) -> bool {
+    if value.is_object() {
+        return true;
+    }
+    let found = de::kind(value);
+    findings.error(Code::SbomSchemaViolation, |f| {
+        Problem::error(
+            Code::SbomSchemaViolation,
+            format!("{what} at `{pointer}` is {found}, not an object"),
+        )
+        .with_help(help.to_owned())
+        .at(f.at(pointer))
+    });
+    false
+}
+
 fn report_unnamed(findings: &mut Findings<'_>, what: &str, pointer: &str, help: &str) {
     findings.error(Code::SbomSchemaViolation, |f| {
         Problem::error(

@@ -187,16 +187,13 @@ fn package<'v>(
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
 ) -> Option<(Component, Option<&'v str>)> {
-    if !value.is_object() {
-        let found = de::kind(value);
-        findings.error(Code::SbomSchemaViolation, |f| {
-            Problem::error(
-                Code::SbomSchemaViolation,
-                format!("package at `{pointer}` is {found}, not an object"),
-            )
-            .with_help("write each SPDX package as a JSON object")
-            .at(f.at(pointer))
-        });
+    if !super::require_object(
+        findings,
+        value,
+        "package",
+        pointer,
+        "write each SPDX package as a JSON object",
+    ) {
         return None;
     }
     let p: Package<'v> = de::read(value, pointer, "package", FORMAT, findings)?;
