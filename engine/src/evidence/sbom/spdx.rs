@@ -23,8 +23,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diag::{Code, Problem};
-
 use super::findings::Findings;
 use super::model::{Component, Dependency, License, Sbom, SbomFormat, SourceRef, Subject};
 use super::{Licenses, de, hash, license_text, non_empty};
@@ -354,6 +352,7 @@ fn edges(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Code;
     use crate::evidence::sbom::{SbomOptions, load};
     use crate::source::SourceFile;
 
