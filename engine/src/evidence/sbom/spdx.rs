@@ -352,7 +352,7 @@ fn edges(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Code;
+    use crate::diag::{Code, Problem};
     use crate::evidence::sbom::{SbomOptions, load};
     use crate::source::SourceFile;
 
