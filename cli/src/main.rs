@@ -34,7 +34,7 @@ impl From<Exit> for ExitCode {
 
 #[derive(Parser)]
 #[command(name = "shipgate", version, about = "A policy-as-code release gate", long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     /// When to colour output: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -74,6 +74,14 @@ enum Command {
     ///
     /// Example: shipgate replay --all
     Replay(records::ReplayArgs),
+    /// Write a commented shipgate.toml, an example waivers file and a GitHub workflow.
+    Init(init::InitArgs),
+    /// Print shell completions.
+    ///
+    /// Example: shipgate completions bash > /etc/bash_completion.d/shipgate
+    Completions(init::CompletionsArgs),
+    /// Write man pages.
+    Man(init::ManArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -183,6 +191,7 @@ struct TestArgs {
     format: Format,
 }
 
+mod init;
 mod records;
 
 fn main() -> ExitCode {
@@ -210,6 +219,9 @@ fn main() -> ExitCode {
         Command::Verify(args) => records::verify(&args),
         Command::Ledger(cmd) => records::ledger(cmd),
         Command::Replay(args) => records::replay(&args),
+        Command::Init(args) => init::init(&args),
+        Command::Completions(args) => init::completions(&args),
+        Command::Man(args) => init::man(&args),
     };
     exit.into()
 }

@@ -234,3 +234,43 @@ fn flags_override_the_configuration() {
         ["tests/corpus/sboms/generated/python-venv-50pkgs.cdx1.5.json"]
     );
 }
+
+#[test]
+fn init_writes_a_starting_point_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let run = shipgate(&["init", d]);
+    assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+    for f in [
+        "shipgate.toml",
+        "waivers.toml",
+        ".github/workflows/shipgate.yml",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f} not written");
+    }
+    // The configuration it writes is one shipgate reads (the evidence it
+    // names does not exist yet: that is the next step, and says so).
+    let run = shipgate(&["check", d, NOW]);
+    assert_eq!(run.0, 2, "{}", transcript(run.clone()));
+    assert!(run.2.contains("evidence-missing"), "{}", run.2);
+    let run = shipgate(&["init", d]);
+    assert_eq!(run.0, 2);
+    assert!(run.2.contains("not overwriting"), "{}", run.2);
+}
+
+#[test]
+fn completions_and_man_pages() {
+    let run = shipgate(&["completions", "bash"]);
+    assert_eq!(run.0, 0);
+    assert!(
+        run.1.contains("shipgate") && run.1.contains("replay"),
+        "{}",
+        run.1
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = shipgate(&["man", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+    let page = std::fs::read_to_string(dir.path().join("shipgate.1")).unwrap();
+    assert!(page.contains(".TH shipgate"), "{page}");
+    assert!(dir.path().join("shipgate-check.1").is_file());
+}
