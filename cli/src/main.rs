@@ -10,7 +10,7 @@ use shipgate_engine::backend::guard::WORKER_THREAD_NAME;
 use shipgate_engine::bundle::testing;
 use shipgate_engine::config::{self, BundleConfig, SbomSchemaMode};
 use shipgate_engine::decision::FailOn;
-use shipgate_engine::report::{Json, Reporter, Text};
+use shipgate_engine::report;
 use shipgate_engine::{Config, GitContext, Language, Plan, Problem, Problems, SourceFile, Verdict};
 
 /// Exit codes (documented in the README).
@@ -94,9 +94,17 @@ pub(crate) enum Format {
 pub(crate) struct CheckArgs {
     /// A shipgate.toml, or a directory holding one [default: ./shipgate.toml].
     path: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format on stdout.
+    ///
+    /// Example: --format sarif
+    #[arg(long, default_value = "text", value_parser = format_parser())]
+    format: report::Format,
+    /// Also write the report in another format to a file, repeatable:
+    /// FORMAT=PATH, from the same evaluation as stdout.
+    ///
+    /// Example: --output sarif=shipgate.sarif --output junit=shipgate.xml
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    outputs: Vec<String>,
     /// Release manifest (overrides [evidence] manifest).
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
@@ -161,6 +169,14 @@ pub(crate) struct CheckArgs {
     /// Do not append the record to the ledger.
     #[arg(long)]
     no_ledger: bool,
+}
+
+/// `--format` takes every format the engine has, and `--help` lists them.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = report::Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(report::Format::ALL.map(|f| f.as_str()))
+        // The possible values are the names `parse` accepts.
+        .map(|s| s.parse::<report::Format>().unwrap_or_default())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -280,6 +296,11 @@ pub(crate) fn usage(message: String, help: &str) -> Exit {
 }
 
 fn check(args: CheckArgs, color: bool) -> Exit {
+    // Parsed before evaluating, so a typo costs no evaluation.
+    let outputs = match outputs(&args.outputs) {
+        Ok(o) => o,
+        Err(exit) => return exit,
+    };
     let plan = match plan(&args) {
         Ok(p) => p,
         Err(exit) => return exit,
@@ -293,16 +314,58 @@ fn check(args: CheckArgs, color: bool) -> Exit {
     if let Err(exit) = records::keep(&args, &plan, &loaded, &report) {
         return exit;
     }
-    let rendered = match args.format {
-        Format::Text => Text { color }.render(&report),
-        Format::Json => Json.render(&report),
-    };
+    // Files are written first: a CI step reading them must not find stdout's
+    // verdict without them.
+    for (format, path) in &outputs {
+        let rendered = report::renderer(*format, false).render(&report);
+        if let Err(e) = std::fs::write(path, rendered) {
+            let p = Problem::error(
+                shipgate_engine::Code::Io,
+                format!(
+                    "cannot write the {format} report to `{}`: {e}",
+                    path.display()
+                ),
+            )
+            .with_help("check that the directory exists and is writable");
+            emit(&[p]);
+            return Exit::Input;
+        }
+    }
+    let rendered = report::renderer(args.format, color).render(&report);
     let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
     match (report.verdict, report.has_errors()) {
         (_, true) => Exit::Internal,
         (Verdict::Fail, false) => Exit::Fail,
         (Verdict::Pass, false) => Exit::Pass,
     }
+}
+
+/// `--output FORMAT=PATH` values.
+fn outputs(values: &[String]) -> Result<Vec<(report::Format, PathBuf)>, Exit> {
+    values
+        .iter()
+        .map(|v| {
+            let Some((format, path)) = v.split_once('=') else {
+                return Err(usage(
+                    format!("`--output {v}` has no `=`"),
+                    "write --output FORMAT=PATH, e.g. --output sarif=shipgate.sarif",
+                ));
+            };
+            let format = format.parse::<report::Format>().map_err(|e| {
+                usage(
+                    format!("`--output {v}`: {e}"),
+                    "write --output FORMAT=PATH, e.g. --output junit=shipgate.xml",
+                )
+            })?;
+            if path.is_empty() {
+                return Err(usage(
+                    format!("`--output {v}` names no file"),
+                    "write --output FORMAT=PATH, e.g. --output markdown=summary.md",
+                ));
+            }
+            Ok((format, PathBuf::from(path)))
+        })
+        .collect()
 }
 
 fn plan(args: &CheckArgs) -> Result<Plan, Exit> {
