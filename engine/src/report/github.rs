@@ -4,6 +4,7 @@
 //! One command per finding (`::error` for failures and rules that could not
 //! run, `::warning` for warnings, `::notice` for waived findings), with
 //! `file`/`line`/`col` when the finding's place in the evidence is known, and
+//! a `::warning` per problem found while loading (an expiring waiver), then
 //! a last `::notice` with the verdict. Values are escaped exactly as the
 //! Actions toolkit (`@actions/core`, `command.ts`) escapes them, since the
 //! runner unescapes with the inverse of that and nothing else.
@@ -12,6 +13,7 @@ use std::fmt::Write;
 
 use super::{Kind, Reporter, findings};
 use crate::decision::{Finding, RuleResult, RuleStatus, Verdict};
+use crate::diag::Location;
 use crate::gate::Report;
 
 /// GitHub Actions workflow commands.
@@ -42,10 +44,22 @@ impl Reporter for Github {
                 RuleStatus::Fail | RuleStatus::Warn | RuleStatus::Waived => {
                     for (kind, f) in findings(rule) {
                         let (name, msg) = annotation(rule, kind, f);
-                        command(&mut out, name, Some(f), &title, &msg);
+                        command(&mut out, name, f.location.as_ref(), &title, &msg);
                     }
                 }
             }
+        }
+        // Warnings found while loading (a waiver about to expire) point at a
+        // line too: annotate them where the reviewer will see them.
+        for p in &report.problems {
+            let name = if p.is_error() { "error" } else { "warning" };
+            let location = p.location.as_deref();
+            let mut msg = p.message.clone();
+            if let Some(help) = &p.help {
+                msg.push_str("\nhelp: ");
+                msg.push_str(help);
+            }
+            command(&mut out, name, location, p.code.as_str(), &msg);
         }
         let s = &report.summary;
         let verdict = match report.verdict {
@@ -73,9 +87,9 @@ fn annotation(rule: &RuleResult, kind: Kind, f: &Finding) -> (&'static str, Stri
     }
 }
 
-fn command(out: &mut String, name: &str, f: Option<&Finding>, title: &str, msg: &str) {
+fn command(out: &mut String, name: &str, at: Option<&Location>, title: &str, msg: &str) {
     let mut props = Vec::new();
-    if let Some(loc) = f.and_then(|f| f.location.as_ref()) {
+    if let Some(loc) = at {
         props.push(format!(
             "file={}",
             escape_property(&loc.file.replace('\\', "/"))
@@ -138,5 +152,25 @@ mod tests {
                 "::notice title=shipgate::verdict: FAIL (1 passed, 1 failed, 1 warned, 1 skipped, 1 waived, 1 errors)",
             ]
         );
+    }
+
+    #[test]
+    fn loading_problems_are_annotated_where_they_are() {
+        let mut r = super::super::tests::sample();
+        let mut at = Location::file("waivers.toml");
+        at.line = Some(2);
+        at.column = Some(6);
+        r.problems.push(
+            crate::diag::Problem::warning(
+                crate::diag::Code::WaiverExpiring,
+                "waiver `W-1` expires",
+            )
+            .with_help("renew it")
+            .at(at),
+        );
+        let out = Github.render(&r);
+        assert!(out.contains(
+            "::warning file=waivers.toml,line=2,col=6,title=waiver-expiring::waiver `W-1` expires%0Ahelp: renew it\n::notice title=shipgate::"
+        ));
     }
 }

@@ -150,10 +150,12 @@ fn test_case(out: &mut String, rule: &RuleResult) {
 fn listing(rule: &RuleResult) -> String {
     let mut text = String::new();
     for (kind, f) in findings(rule) {
-        let mark = match kind {
-            Kind::Violation => "violation",
-            Kind::Waived => "waived",
-            Kind::Warning => "warning",
+        let mark = match (kind, rule.status) {
+            (Kind::Violation, RuleStatus::Fail) => "violation",
+            (Kind::Waived, _) => "waived",
+            // Violations of a warn rule or of a deny rule not yet in force
+            // only warn: call them what they do.
+            (Kind::Violation, _) | (Kind::Warning, _) => "warning",
         };
         let _ = writeln!(text, "{mark}: {}", line(f));
     }
