@@ -311,11 +311,8 @@ fn check(args: CheckArgs, color: bool) -> Exit {
     };
     let report = shipgate_engine::gate::evaluate(&plan, &loaded);
     emit(&report.problems);
-    if let Err(exit) = records::keep(&args, &plan, &loaded, &report) {
-        return exit;
-    }
-    // Files are written first: a CI step reading them must not find stdout's
-    // verdict without them.
+    // Report files are written before the record is kept: a run whose
+    // outputs failed exits 2 without leaving a ledger entry to repeat.
     for (format, path) in &outputs {
         let rendered = report::renderer(*format, false).render(&report);
         if let Err(e) = std::fs::write(path, rendered) {
@@ -330,6 +327,9 @@ fn check(args: CheckArgs, color: bool) -> Exit {
             emit(&[p]);
             return Exit::Input;
         }
+    }
+    if let Err(exit) = records::keep(&args, &plan, &loaded, &report) {
+        return exit;
     }
     let rendered = report::renderer(args.format, color).render(&report);
     let _ = std::io::stdout().lock().write_all(rendered.as_bytes());

@@ -474,14 +474,18 @@ fn bad_outputs_are_usage_errors() {
     assert_eq!(run.0, 2, "{}", transcript(run.clone()));
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/dir/out.sarif");
+    let ledger = dir.path().join("ledger");
     let run = shipgate(&[
         "check",
         "examples/edge-agent-fail",
         NOW,
+        "--ledger",
+        ledger.to_str().unwrap(),
         "--output",
         &format!("sarif={}", missing.display()),
     ]);
     assert_eq!(run.0, 2, "{}", transcript(run.clone()));
     assert!(run.1.is_empty(), "nothing on stdout when an output fails");
     assert!(run.2.contains("cannot write the sarif report"), "{}", run.2);
+    assert!(!ledger.exists(), "no record of a run whose outputs failed");
 }
