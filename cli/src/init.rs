@@ -112,7 +112,7 @@ jobs:
   gate:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v5
       - name: Install shipgate
         run: cargo install --locked --git https://github.com/shipgate/shipgate shipgate-cli
       - name: Run the gate
@@ -121,7 +121,7 @@ jobs:
             --output sarif=shipgate.sarif --output markdown="$GITHUB_STEP_SUMMARY"
       - name: Upload SARIF
         if: always()
-        uses: github/codeql-action/upload-sarif@v3
+        uses: github/codeql-action/upload-sarif@v4
         with:
           sarif_file: shipgate.sarif
 "#;

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod action;
 mod records;
 
 /// The repository root (tests run from `cli/`).
