@@ -25,24 +25,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v openssl >/dev/null || skip "openssl is not installed"
 
-ready() {
-  "$1/bin/python" -c "import securesystemslib, cryptography, sys; sys.exit(securesystemslib.__version__ != '$SSLIB_VERSION')" 2>/dev/null
-}
-
-if ! ready "$venv"; then
-  # Build beside the final place and rename: a concurrent or interrupted run
-  # never leaves a half-installed venv where the next run would use it.
-  mkdir -p "$(dirname "$venv")"
-  tmp=$(mktemp -d "$venv.tmp.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
-  python3 -m venv "$tmp" 2>/dev/null || skip "python3 cannot create a venv (install python3-venv)"
-  "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "securesystemslib[crypto]==$SSLIB_VERSION" || fail "pip could not install securesystemslib $SSLIB_VERSION"
-  rm -rf "$venv"
-  mv "$tmp" "$venv"
-  trap - EXIT
-  ready "$venv" || fail "the venv at $venv does not import securesystemslib"
-fi
+# shellcheck source=../lib/venv.sh
+. "$root/tests/lib/venv.sh"
+ensure_venv "$venv" \
+  "import securesystemslib, cryptography, sys; sys.exit(securesystemslib.__version__ != '$SSLIB_VERSION')" \
+  "securesystemslib[crypto]==$SSLIB_VERSION"
 py="$venv/bin/python"
 
 checked=0

@@ -26,28 +26,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 command -v python3 >/dev/null || skip "python3 is not installed"
 
-ready() {
-  "$1/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('junitparser') != '$JUNITPARSER_VERSION')" 2>/dev/null
-}
-
-if ! ready "$venv"; then
-  # Build beside the final place and rename: a concurrent or interrupted run
-  # never leaves a half-installed venv where the next run would use it.
-  mkdir -p "$(dirname "$venv")"
-  tmp=$(mktemp -d "$venv.tmp.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
-  python3 -m venv "$tmp" 2>/dev/null || skip "python3 cannot create a venv (install python3-venv)"
-  "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "junitparser==$JUNITPARSER_VERSION" || fail "pip could not install junitparser $JUNITPARSER_VERSION"
-  if [ -d "$venv" ] && ready "$venv"; then
-    rm -rf "$tmp"   # another run finished first
-  else
-    rm -rf "$venv"
-    mv "$tmp" "$venv"
-  fi
-  trap - EXIT
-  ready "$venv" || fail "the venv at $venv does not import junitparser $JUNITPARSER_VERSION"
-fi
+# shellcheck source=../lib/venv.sh
+. "$root/tests/lib/venv.sh"
+ensure_venv "$venv" \
+  "import importlib.metadata as m, sys; sys.exit(m.version('junitparser') != '$JUNITPARSER_VERSION')" \
+  "junitparser==$JUNITPARSER_VERSION"
 
 "$venv/bin/python" - "$file" <<'PY'
 import sys
