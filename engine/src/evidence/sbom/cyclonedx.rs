@@ -203,34 +203,12 @@ fn component<'v>(
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
 ) -> Option<(Component, Option<&'v str>)> {
-    if !super::require_object(
-        findings,
-        value,
-        "component",
-        pointer,
-        "write each CycloneDX component as a JSON object",
-    ) {
-        return None;
-    }
-    let c: CdxComponent<'v> = de::read(value, pointer, "component", FORMAT, findings)?;
-    let Some(name) = non_empty(c.name) else {
-        super::report_unnamed(
-            findings,
-            "component",
-            pointer,
-            "every CycloneDX component needs a `name`: rules and waivers identify components by it",
-        );
-        return None;
-    };
+    let (c, name) =
+        super::read_item::<CdxComponent<'v>>(value, pointer, "component", FORMAT, findings, |x| {
+            x.name
+        })?;
     let bom_ref = non_empty(c.bom_ref);
-    let mut hashes = std::collections::BTreeMap::new();
-    for h in c.hashes.iter().flatten() {
-        if let (Some(alg), Some(content)) = (non_empty(h.alg), non_empty(h.content)) {
-            hashes
-                .entry(hash::algorithm(alg))
-                .or_insert_with(|| hash::digest(content));
-        }
-    }
+    let hashes = hash::collect(c.hashes.iter().flatten().map(|h| (h.alg, h.content)));
     let supplier = non_empty(c.supplier.as_ref().and_then(|s| s.name))
         .or_else(|| non_empty(c.manufacturer.as_ref().and_then(|m| m.name)))
         .or_else(|| non_empty(c.publisher))

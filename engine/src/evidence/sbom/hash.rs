@@ -20,6 +20,21 @@ pub fn digest(value: &str) -> String {
     value.trim().to_ascii_lowercase()
 }
 
+/// Hashes by normalized algorithm name from `(algorithm, value)` pairs as a
+/// document writes them; incomplete pairs are skipped, the first of a repeated
+/// algorithm wins.
+pub fn collect<'a>(
+    pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (alg, value) in pairs {
+        if let (Some(alg), Some(value)) = (super::non_empty(alg), super::non_empty(value)) {
+            out.entry(algorithm(alg)).or_insert_with(|| digest(value));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

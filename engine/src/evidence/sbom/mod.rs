@@ -182,39 +182,44 @@ fn report_dangling(findings: &mut Findings<'_>, reference: &str, pointer: &str) 
 }
 
 /// Reports a component without a usable name, which no rule could identify.
-/// An error unless `value` is an object; `what` names the item (component,
-/// package) and `help` says how the format writes it.
-fn require_object(
-    findings: &mut Findings<'_>,
-    value: &serde_json::Value,
-    what: &str,
+/// Reads one SBOM item (a CycloneDX component, an SPDX package) that must
+/// be an object with a name, and returns it with its name. Each way it falls
+/// short is an error at its pointer, and the item is skipped.
+fn read_item<'v, T: serde::Deserialize<'v>>(
+    value: &'v serde_json::Value,
     pointer: &str,
-    help: &str,
-) -> bool {
-    if value.is_object() {
-        return true;
+    what: &str,
+    format: &str,
+    findings: &mut Findings<'_>,
+    name_of: impl Fn(&T) -> Option<&'v str>,
+) -> Option<(T, &'v str)> {
+    if !value.is_object() {
+        let found = de::kind(value);
+        findings.error(Code::SbomSchemaViolation, |f| {
+            Problem::error(
+                Code::SbomSchemaViolation,
+                format!("{what} at `{pointer}` is {found}, not an object"),
+            )
+            .with_help(format!("write each {format} {what} as a JSON object"))
+            .at(f.at(pointer))
+        });
+        return None;
     }
-    let found = de::kind(value);
-    findings.error(Code::SbomSchemaViolation, |f| {
-        Problem::error(
-            Code::SbomSchemaViolation,
-            format!("{what} at `{pointer}` is {found}, not an object"),
-        )
-        .with_help(help.to_owned())
-        .at(f.at(pointer))
-    });
-    false
-}
-
-fn report_unnamed(findings: &mut Findings<'_>, what: &str, pointer: &str, help: &str) {
-    findings.error(Code::SbomSchemaViolation, |f| {
-        Problem::error(
-            Code::SbomSchemaViolation,
-            format!("{what} at `{pointer}` has no `name`"),
-        )
-        .with_help(help.to_owned())
-        .at(f.at(pointer))
-    });
+    let item: T = de::read(value, pointer, what, format, findings)?;
+    let Some(name) = non_empty(name_of(&item)) else {
+        findings.error(Code::SbomSchemaViolation, |f| {
+            Problem::error(
+                Code::SbomSchemaViolation,
+                format!("{what} at `{pointer}` has no `name`"),
+            )
+            .with_help(format!(
+                "every {format} {what} needs a `name`: rules and waivers identify components by it"
+            ))
+            .at(f.at(pointer))
+        });
+        return None;
+    };
+    Some((item, name))
 }
 
 /// A trimmed, non-empty string.

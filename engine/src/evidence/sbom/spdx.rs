@@ -18,7 +18,7 @@
 //! - the subject is the one package the document `DESCRIBES` (relationship
 //!   or `documentDescribes`); with none or several, it is the document name.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -185,25 +185,8 @@ fn package<'v>(
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
 ) -> Option<(Component, Option<&'v str>)> {
-    if !super::require_object(
-        findings,
-        value,
-        "package",
-        pointer,
-        "write each SPDX package as a JSON object",
-    ) {
-        return None;
-    }
-    let p: Package<'v> = de::read(value, pointer, "package", FORMAT, findings)?;
-    let Some(name) = non_empty(p.name) else {
-        super::report_unnamed(
-            findings,
-            "package",
-            pointer,
-            "every SPDX package needs a `name`: rules and waivers identify components by it",
-        );
-        return None;
-    };
+    let (p, name) =
+        super::read_item::<Package<'v>>(value, pointer, "package", FORMAT, findings, |x| x.name)?;
     let id = non_empty(p.id);
     let purl = p
         .external_refs
@@ -214,14 +197,7 @@ fn package<'v>(
                 .is_some_and(|k| k.trim().eq_ignore_ascii_case("purl"))
         })
         .and_then(|r| non_empty(r.locator));
-    let mut hashes = BTreeMap::new();
-    for c in p.checksums.iter().flatten() {
-        if let (Some(alg), Some(value)) = (non_empty(c.algorithm), non_empty(c.value)) {
-            hashes
-                .entry(hash::algorithm(alg))
-                .or_insert_with(|| hash::digest(value));
-        }
-    }
+    let hashes = hash::collect(p.checksums.iter().flatten().map(|c| (c.algorithm, c.value)));
     let license = match chosen_license(p.license_concluded, p.license_declared) {
         Some((expr, field)) => {
             let parsed = licenses.parse(expr);
