@@ -75,6 +75,56 @@ pub struct Artifact {
     /// Delta patches from earlier versions.
     #[serde(default)]
     pub deltas: Vec<Delta>,
+    /// Device classes that install this artifact; empty means every target.
+    #[serde(default)]
+    pub device_classes: Vec<String>,
+    /// What an on-device model artifact is and how it runs.
+    #[serde(default)]
+    pub model: Option<Model>,
+}
+
+/// An on-device model: what it is, what runs it, how it performs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// Serialization format (`tflite`, `onnx`, `gguf`, `coreml`, `executorch`).
+    pub format: String,
+    /// sha256 over the model bundle (weights, config, tokenizer) as the
+    /// model registry fingerprints it; lowercase hex.
+    pub fingerprint: String,
+    /// The runtime it needs.
+    pub runtime: ModelRuntime,
+    /// Parameter count.
+    #[serde(default)]
+    pub parameters: Option<u64>,
+    /// Quantization (`int8`, `fp16`, ...).
+    #[serde(default)]
+    pub quantization: Option<String>,
+    /// Measured inference profile per device class.
+    #[serde(default)]
+    pub profiles: Vec<InferenceProfile>,
+}
+
+/// A runtime and the lowest version that runs the model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelRuntime {
+    /// Runtime name (`tflite`, `onnxruntime`, `llama.cpp`, ...).
+    pub name: String,
+    /// Lowest runtime version the model runs on (dotted numbers).
+    pub min_version: String,
+}
+
+/// How the model performs on one device class (measured on the device).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InferenceProfile {
+    /// Device class measured.
+    pub device_class: String,
+    /// 95th percentile latency of one inference, in milliseconds.
+    pub latency_ms_p95: f64,
+    /// Peak resident memory while inferring, in MiB.
+    pub peak_memory_mib: f64,
 }
 
 /// A detached signature entry.
@@ -134,6 +184,19 @@ pub struct Target {
     pub device_class: String,
     /// Region codes.
     pub regions: Vec<String>,
+    /// Model runtimes installed on the device class, with their versions.
+    #[serde(default)]
+    pub runtimes: Vec<InstalledRuntime>,
+}
+
+/// A runtime installed on a device class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstalledRuntime {
+    /// Runtime name.
+    pub name: String,
+    /// Installed version (dotted numbers).
+    pub version: String,
 }
 
 /// One stage of the rollout.
