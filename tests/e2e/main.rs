@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod action;
+mod precommit;
 mod records;
 
 /// The repository root (tests run from `cli/`).
