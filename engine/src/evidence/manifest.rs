@@ -261,6 +261,21 @@ impl ReleaseManifest {
                 );
             }
         }
+        let mut classes = BTreeMap::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            if let Some(first) = classes.insert(t.device_class.as_str(), i) {
+                problems.push(
+                    Problem::error(
+                        Code::SchemaViolation,
+                        format!("device class `{}` is targeted twice", t.device_class),
+                    )
+                    .with_help(format!(
+                        "list each device class once, with all its regions and runtimes; the first is at `/targets/{first}`"
+                    ))
+                    .at(json::location_of(file, &format!("/targets/{i}/device_class"))),
+                );
+            }
+        }
         problems.into_result().map(drop)
     }
 
@@ -311,6 +326,18 @@ mod tests {
             pointers.contains(&"/artifacts/0/size".to_string()),
             "{pointers:?}"
         );
+    }
+
+    #[test]
+    fn rejects_a_device_class_targeted_twice() {
+        let dup = GOOD.replace(
+            "\"artifacts\"",
+            "\"targets\": [{\"device_class\": \"cam\", \"regions\": [\"eu\"]}, {\"device_class\": \"cam\", \"regions\": [\"us\"]}],\n  \"artifacts\"",
+        );
+        let err = ReleaseManifest::load(&SourceFile::from_text("r.json", &dup)).unwrap_err();
+        assert!(err.0[0].message.contains("targeted twice"), "{err:?}");
+        let at = err.0[0].location.as_ref().unwrap();
+        assert_eq!(at.pointer.as_deref(), Some("/targets/1/device_class"));
     }
 
     #[test]
