@@ -64,6 +64,11 @@ enum Command {
     ///
     /// Example: shipgate test policies/sbom policies/provenance
     Test(TestArgs),
+    /// Sign a privacy, residency or SLSA provenance predicate about release
+    /// artifacts into an attestation (in-toto Statement in a DSSE envelope).
+    ///
+    /// Example: shipgate attest --type privacy --predicate privacy.json --manifest release.json --artifact kws-model.tflite --key keys/shipgate.key --out privacy.dsse.json
+    Attest(attest::AttestArgs),
     /// Write a signing key pair (PKCS#8 private key, SPKI public key, PEM).
     ///
     /// Example: shipgate keygen --alg ed25519 --out keys/
@@ -116,6 +121,23 @@ pub(crate) struct CheckArgs {
     /// SBOM, repeatable (replaces [evidence] sboms).
     #[arg(long = "sbom", value_name = "FILE")]
     sboms: Vec<PathBuf>,
+    /// Prices and forecasts for the cost model (overrides [evidence] cost).
+    #[arg(long, value_name = "FILE")]
+    cost: Option<PathBuf>,
+    /// Attestation (in-toto Statement, bare or in a DSSE envelope),
+    /// repeatable (replaces [evidence] attestations).
+    #[arg(long = "attestation", value_name = "FILE")]
+    attestations: Vec<PathBuf>,
+    /// OSV feed: a file, or a directory of *.json files; repeatable
+    /// (replaces [evidence] vulns).
+    ///
+    /// Example: --vulns osv/npm --vulns osv/PyPI
+    #[arg(long = "vulns", value_name = "PATH")]
+    vulns: Vec<PathBuf>,
+    /// Public key (SPKI PEM) trusted to sign attestations, repeatable
+    /// (replaces [trust] keys).
+    #[arg(long = "trust-key", value_name = "FILE")]
+    trust_keys: Vec<PathBuf>,
     /// Bundle directory, repeatable (replaces the [[bundle]] list).
     #[arg(long = "bundle", value_name = "DIR")]
     bundles: Vec<PathBuf>,
@@ -212,6 +234,7 @@ struct TestArgs {
     format: Format,
 }
 
+mod attest;
 mod init;
 mod records;
 
@@ -237,6 +260,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(args) => check(*args, color),
         Command::Test(args) => test(args, color),
+        Command::Attest(args) => attest::attest(&args),
         Command::Keygen(args) => records::keygen(&args),
         Command::Verify(args) => records::verify(&args),
         Command::Ledger(cmd) => records::ledger(cmd),
@@ -399,6 +423,18 @@ fn plan(args: &CheckArgs) -> Result<Plan, Exit> {
     }
     if !args.sboms.is_empty() {
         config.evidence.sboms = args.sboms.clone();
+    }
+    if let Some(c) = &args.cost {
+        config.evidence.cost = Some(c.clone());
+    }
+    if !args.attestations.is_empty() {
+        config.evidence.attestations = args.attestations.clone();
+    }
+    if !args.vulns.is_empty() {
+        config.evidence.vulns = args.vulns.clone();
+    }
+    if !args.trust_keys.is_empty() {
+        config.trust.keys = args.trust_keys.clone();
     }
     if !args.bundles.is_empty() {
         config.bundles = args

@@ -117,7 +117,7 @@ pub(crate) fn keep(
         path: f.display().to_owned(),
         sha256: f.sha256().to_owned(),
     });
-    let invocation = Invocation::of(plan, waivers);
+    let invocation = Invocation::of(plan, waivers, &loaded.trusted);
     let signed = Signed::new(record::statement(report, &invocation), key.as_ref())
         .map_err(|p| internal(&p))?;
     let vsa = match (&args.vsa, &key) {

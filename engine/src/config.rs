@@ -104,6 +104,16 @@ pub struct EvidenceConfig {
     /// SBOMs.
     #[serde(default)]
     pub sboms: Vec<PathBuf>,
+    /// Prices and forecasts for the cost model.
+    #[serde(default)]
+    pub cost: Option<PathBuf>,
+    /// Attestations (in-toto Statements, bare or in DSSE envelopes): privacy,
+    /// residency and SLSA provenance, told apart by their predicate type.
+    #[serde(default)]
+    pub attestations: Vec<PathBuf>,
+    /// OSV vulnerability feeds: files, or directories read for `*.json`.
+    #[serde(default)]
+    pub vulns: Vec<PathBuf>,
 }
 
 /// `[[bundle]]`.
@@ -200,6 +210,11 @@ impl Config {
             join(m);
         }
         self.evidence.sboms.iter_mut().for_each(join);
+        if let Some(c) = &mut self.evidence.cost {
+            join(c);
+        }
+        self.evidence.attestations.iter_mut().for_each(join);
+        self.evidence.vulns.iter_mut().for_each(join);
         self.bundles.iter_mut().for_each(|b| join(&mut b.path));
         if let Some(w) = &mut self.waivers {
             join(w);

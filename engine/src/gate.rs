@@ -24,7 +24,8 @@ use crate::decision::{self, DecideContext, RuleResult, RuleStatus, Verdict};
 use crate::diag::{Problem, Problems};
 use crate::evidence::EvidenceKind;
 use crate::evidence::sbom::SbomOptions;
-use crate::evidence::set::{Evidence, EvidenceFile, EvidencePaths};
+use crate::evidence::set::{Evidence, EvidenceFile, EvidencePaths, LoadOptions, feed_files, shown};
+use crate::sign::VerifyingKey;
 use crate::source::SourceFile;
 
 /// Git facts for `context.git`.
@@ -103,6 +104,9 @@ pub struct Report {
     pub evidence: Vec<EvidenceFile>,
     /// sha256 of the policy input document.
     pub input_digest: String,
+    /// The computed cost model, when cost evidence was given (also `cost` in
+    /// the policy input), so reports can show cost against budget.
+    pub cost: Option<crate::evidence::cost::CostModel>,
     /// Rules per status.
     pub summary: Summary,
     /// Every rule's result, bundle by bundle in manifest order.
@@ -149,6 +153,9 @@ pub struct Loaded {
     pub waivers_file: Option<SourceFile>,
     /// Warnings.
     pub warnings: Vec<Problem>,
+    /// Keys trusted to sign attestations (recorded so a replay verifies
+    /// with the same keys).
+    pub trusted: Vec<VerifyingKey>,
 }
 
 /// Loads everything `plan` names; every problem is collected first.
@@ -158,11 +165,35 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
     let sbom_opts = SbomOptions {
         strict_schema: cfg.settings.sbom_schema == SbomSchemaMode::Strict,
     };
-    let paths = EvidencePaths::plain(
-        cfg.evidence.manifest.as_deref(),
-        cfg.evidence.sboms.iter().map(|p| p.as_path()),
-    );
-    let evidence = match Evidence::load(&paths, cfg.settings.max_file_bytes, sbom_opts) {
+    let mut trusted = Vec::new();
+    for key in &cfg.trust.keys {
+        match VerifyingKey::from_file(key) {
+            Ok(k) => trusted.push(k),
+            Err(p) => problems.push(p),
+        }
+    }
+    let feeds = feed_files(&cfg.evidence.vulns).unwrap_or_else(|ps| {
+        problems.extend(ps);
+        Vec::new()
+    });
+    let paths = EvidencePaths {
+        cost: cfg.evidence.cost.as_deref().map(shown),
+        attestations: cfg.evidence.attestations.iter().map(|p| shown(p)).collect(),
+        vulns: feeds
+            .iter()
+            .map(|(p, d)| (p.as_path(), d.clone()))
+            .collect(),
+        ..EvidencePaths::plain(
+            cfg.evidence.manifest.as_deref(),
+            cfg.evidence.sboms.iter().map(|p| p.as_path()),
+        )
+    };
+    let opts = LoadOptions {
+        max_bytes: cfg.settings.max_file_bytes,
+        sbom: sbom_opts,
+        trusted: &trusted,
+    };
+    let evidence = match Evidence::load(&paths, opts) {
         Ok(e) => Some(e),
         Err(ps) => {
             problems.extend(ps);
@@ -216,6 +247,7 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
         waivers,
         waivers_file,
         warnings,
+        trusted,
     })
 }
 
@@ -233,12 +265,25 @@ pub fn input_document(
     git: &GitContext,
     environment: Option<&str>,
 ) -> Value {
+    let release = evidence.manifest.as_ref().map(|(_, m)| m);
+    let attestations = |kind: EvidenceKind| {
+        evidence
+            .attestations
+            .iter()
+            .filter(|(_, a)| a.kind() == kind)
+            .map(|(_, a)| a.to_input(release, now))
+            .collect::<Vec<_>>()
+    };
     json!({
-        "release": evidence.manifest.as_ref().map(|(_, m)| m),
+        "release": release,
         "sboms": evidence.sboms.iter().map(|(_, s)| s).collect::<Vec<_>>(),
-        "cost": null,
-        "attestations": { "privacy": [], "residency": [], "provenance": [] },
-        "vulns": [],
+        "cost": evidence.cost.as_ref().map(|c| &c.model),
+        "attestations": {
+            "privacy": attestations(EvidenceKind::Privacy),
+            "residency": attestations(EvidenceKind::Residency),
+            "provenance": attestations(EvidenceKind::Provenance),
+        },
+        "vulns": evidence.vulns,
         "context": {
             "now": rfc3339(now),
             "git": git,
@@ -351,6 +396,7 @@ fn report(
             .collect(),
         evidence: loaded.evidence.files(),
         input_digest,
+        cost: loaded.evidence.cost.as_ref().map(|c| c.model.clone()),
         summary,
         rules,
         waivers,

@@ -4,6 +4,7 @@
 //! Front ends (the `shipgate` CLI, the GitHub Action) build a [`Plan`], call
 //! [`check`] and render the [`Report`] with a [`report::Reporter`].
 
+pub mod attest;
 pub mod backend;
 pub mod bundle;
 pub mod canonical;

@@ -19,10 +19,11 @@ use crate::decision::waiver;
 use crate::diag::{Code, Location, Problem, Problems};
 use crate::evidence::EvidenceKind;
 use crate::evidence::sbom::SbomOptions;
-use crate::evidence::set::{Evidence, EvidencePaths};
+use crate::evidence::set::{Evidence, EvidencePaths, LoadOptions};
 use crate::gate::{self, Loaded, Plan};
 use crate::ledger::{Entry, Ledger};
 use crate::record::{self, Invocation};
+use crate::sign::VerifyingKey;
 use crate::source::SourceFile;
 
 /// What a replay found.
@@ -34,6 +35,10 @@ pub struct ReplayOutcome {
     pub reproduced: bool,
     /// Every difference, empty when reproduced.
     pub differences: Vec<String>,
+}
+
+fn named(v: &[(PathBuf, String)]) -> Vec<(&Path, String)> {
+    v.iter().map(|(p, d)| (p.as_path(), d.clone())).collect()
 }
 
 fn bad(message: String) -> Problem {
@@ -85,6 +90,9 @@ pub fn replay(
     };
     let mut manifest = None;
     let mut sboms = Vec::new();
+    let mut cost = None;
+    let mut attestations = Vec::new();
+    let mut feeds = Vec::new();
     for (i, f) in entry.evidence.iter().enumerate() {
         let path = scratch.write(
             &format!("evidence/{i}/file"),
@@ -93,6 +101,11 @@ pub fn replay(
         match f.kind {
             Some(EvidenceKind::Manifest) => manifest = Some((path, f.path.clone())),
             Some(EvidenceKind::Sbom) => sboms.push((path, f.path.clone())),
+            Some(EvidenceKind::Cost) => cost = Some((path, f.path.clone())),
+            Some(EvidenceKind::Privacy | EvidenceKind::Residency | EvidenceKind::Provenance) => {
+                attestations.push((path, f.path.clone()));
+            }
+            Some(EvidenceKind::Vulns) => feeds.push((path, f.path.clone())),
             other => {
                 return Err(bad(format!(
                     "entry {} stores evidence of kind {other:?}, which this shipgate cannot replay",
@@ -163,15 +176,30 @@ pub fn replay(
     };
     let paths = EvidencePaths {
         manifest: manifest.as_ref().map(|(p, d)| (p.as_path(), d.clone())),
-        sboms: sboms
-            .iter()
-            .map(|(p, d)| (p.as_path(), d.clone()))
-            .collect(),
+        sboms: named(&sboms),
+        cost: cost.as_ref().map(|(p, d)| (p.as_path(), d.clone())),
+        attestations: named(&attestations),
+        vulns: named(&feeds),
     };
-    let opts = SbomOptions {
-        strict_schema: invocation.sbom_schema == crate::config::SbomSchemaMode::Strict,
+    // The keys the check trusted are in its record: the replay verifies the
+    // attestations with exactly those.
+    let mut trusted = Vec::new();
+    for pem in &invocation.trusted_keys {
+        trusted.push(VerifyingKey::from_pem(pem).map_err(|p| {
+            bad(format!(
+                "record of entry {}: a trusted key does not read: {}",
+                entry.seq, p.message
+            ))
+        })?);
+    }
+    let opts = LoadOptions {
+        max_bytes: u64::MAX,
+        sbom: SbomOptions {
+            strict_schema: invocation.sbom_schema == crate::config::SbomSchemaMode::Strict,
+        },
+        trusted: &trusted,
     };
-    let evidence = Evidence::load(&paths, u64::MAX, opts)?;
+    let evidence = Evidence::load(&paths, opts)?;
     let warnings = evidence.warnings.clone();
     let loaded = Loaded {
         evidence,
@@ -179,6 +207,7 @@ pub fn replay(
         waivers,
         waivers_file,
         warnings,
+        trusted,
     };
     let report = gate::evaluate(&plan, &loaded);
     let mut again = record::statement(&report, &invocation);

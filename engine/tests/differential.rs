@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use shipgate_engine::bundle::{Bundle, BundleLimits};
 use shipgate_engine::config::Config;
 use shipgate_engine::evidence::sbom::SbomOptions;
-use shipgate_engine::evidence::set::{Evidence, EvidencePaths};
+use shipgate_engine::evidence::set::{Evidence, EvidencePaths, LoadOptions};
 use shipgate_engine::gate::{self, GitContext, Loaded, Plan};
 use shipgate_engine::{Language, Report};
 
@@ -58,6 +58,7 @@ fn run(
         waivers: vec![],
         waivers_file: None,
         warnings: vec![],
+        trusted: vec![],
     };
     gate::evaluate(&plan, &loaded)
 }
@@ -95,8 +96,11 @@ fn rego_and_cel_agree_on_every_corpus_sbom() {
         let path = root.join("tests/corpus/sboms").join(rel);
         let Ok(evidence) = Evidence::load(
             &EvidencePaths::plain(None, [path.as_path()]),
-            u64::MAX,
-            SbomOptions::default(),
+            LoadOptions {
+                max_bytes: u64::MAX,
+                sbom: SbomOptions::default(),
+                trusted: &[],
+            },
         ) else {
             panic!("{rel} is expected to load");
         };

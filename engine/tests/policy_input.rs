@@ -42,7 +42,12 @@ fn example_inputs_match_the_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../schemas/policy-input.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for example in ["examples/edge-agent-pass", "examples/edge-agent-fail"] {
+    for example in [
+        "examples/edge-agent-pass",
+        "examples/edge-agent-fail",
+        "examples/voice-assistant-pass",
+        "examples/voice-assistant-fail",
+    ] {
         let input = input_of(example);
         let errors: Vec<String> = validator
             .iter_errors(&input)
@@ -55,7 +60,7 @@ fn example_inputs_match_the_schema() {
 
 #[test]
 fn documented_example_is_current() {
-    let mut input = input_of("examples/edge-agent-fail");
+    let mut input = input_of("examples/voice-assistant-fail");
     // Paths are relative to the repository root when run from the CLI there.
     let text = serde_json::to_string_pretty(&input).unwrap().replace(
         &format!("{}/", root().canonicalize().unwrap().display()),

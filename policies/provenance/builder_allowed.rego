@@ -1,5 +1,8 @@
 # provenance.builder-allowed (deny): the provenance's builder is in
-# `params.allowed_builders`; an entry ending in `*` matches by prefix.
+# `params.allowed_builders`; an entry ending in `*` matches by prefix. The
+# builder the manifest claims is checked, and so is the builder of every
+# verified SLSA provenance attestation (unverified ones prove nothing and are
+# provenance.attested's business).
 # Twin: rules/builder_allowed.cel (same messages).
 package shipgate.provenance.builder_allowed
 
@@ -16,6 +19,15 @@ deny contains msg if {
 	msg := concat("", ["builder `", builder, "` is not on the allow-list"])
 }
 
+deny contains {"msg": msg, "file": a.file, "pointer": pointer(a)} if {
+	input.release != null
+	some a in input.attestations.provenance
+	a.verified
+	builder := a.summary.builder_id
+	not allowed(builder)
+	msg := concat("", ["provenance attestation `", a.file, "`: builder `", builder, "` is not on the allow-list"])
+}
+
 allowed(builder) if builder in data.params.allowed_builders
 
 allowed(builder) if {
@@ -23,3 +35,7 @@ allowed(builder) if {
 	endswith(entry, "*")
 	startswith(builder, trim_suffix(entry, "*"))
 }
+
+pointer(a) := "/payload" if a.envelope == "dsse"
+
+pointer(a) := "/predicate/runDetails/builder/id" if a.envelope != "dsse"

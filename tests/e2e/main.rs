@@ -11,10 +11,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod action;
-mod precommit;
-mod records;
-
 /// The repository root (tests run from `cli/`).
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -71,6 +67,12 @@ macro_rules! snapshot {
         });
     };
 }
+
+// After `snapshot!`, which they use.
+mod action;
+mod evidence;
+mod precommit;
+mod records;
 
 /// Fails unless `value` is valid against the schema at `schema` (repo-relative).
 fn assert_valid(schema: &str, value: &serde_json::Value) {
@@ -173,8 +175,36 @@ fn cel_and_rego_implementations_give_the_same_verdict_on_the_examples() {
 
 #[test]
 fn bundle_tests_pass() {
-    let run = shipgate(&["test", "policies/sbom", "policies/provenance"]);
+    let bundles = [
+        "sbom",
+        "provenance",
+        "cost",
+        "privacy",
+        "residency",
+        "model",
+    ];
+    let shipped: Vec<String> = std::fs::read_dir(root().join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for b in &shipped {
+        assert!(
+            bundles.contains(&b.as_str()),
+            "policies/{b} is not tested here"
+        );
+    }
+    let paths: Vec<String> = bundles.iter().map(|b| format!("policies/{b}")).collect();
+    let mut args = vec!["test"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = shipgate(&args);
     assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+    for b in bundles {
+        assert!(
+            run.1.contains(&format!("{b}: ")),
+            "{b} did not run:\n{}",
+            run.1
+        );
+    }
 }
 
 #[test]

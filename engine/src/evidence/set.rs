@@ -5,16 +5,20 @@
 //! never yields a pass).
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::EvidenceKind;
+use super::attestation::{self, Attestation};
+use super::cost::{self, CostInput, CostModel};
 use super::manifest::ReleaseManifest;
+use super::osv::{self, Advisory, VulnMatch};
 use super::sbom::{self, Sbom, SbomOptions};
 use crate::backend::Violation;
 use crate::diag::{Code, Location, Problem, Problems};
 use crate::json;
+use crate::sign::VerifyingKey;
 use crate::source::SourceFile;
 
 /// One evidence file, as recorded in reports and records.
@@ -28,25 +32,62 @@ pub struct EvidenceFile {
     pub sha256: String,
 }
 
+/// A path to read, with the name shown to the user.
+pub type Named<'a> = (&'a Path, String);
+
 /// Paths of the evidence to load, each with the name shown to the user (the
 /// path as configured; a replay reads stored copies under their old names).
 #[derive(Debug, Clone, Default)]
 pub struct EvidencePaths<'a> {
     /// Release manifest.
-    pub manifest: Option<(&'a Path, String)>,
+    pub manifest: Option<Named<'a>>,
     /// SBOMs.
-    pub sboms: Vec<(&'a Path, String)>,
+    pub sboms: Vec<Named<'a>>,
+    /// Prices and forecasts.
+    pub cost: Option<Named<'a>>,
+    /// Attestations of any kind.
+    pub attestations: Vec<Named<'a>>,
+    /// OSV feed files (directories already expanded).
+    pub vulns: Vec<Named<'a>>,
 }
 
 impl<'a> EvidencePaths<'a> {
     /// Paths shown as they are.
     pub fn plain(manifest: Option<&'a Path>, sboms: impl IntoIterator<Item = &'a Path>) -> Self {
-        let shown = |p: &'a Path| (p, p.display().to_string());
         EvidencePaths {
             manifest: manifest.map(shown),
             sboms: sboms.into_iter().map(shown).collect(),
+            ..EvidencePaths::default()
         }
     }
+}
+
+/// A path named as it is.
+pub fn shown(p: &Path) -> Named<'_> {
+    (p, p.display().to_string())
+}
+
+/// How evidence is read.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions<'a> {
+    /// Largest file read.
+    pub max_bytes: u64,
+    /// SBOM strictness.
+    pub sbom: SbomOptions,
+    /// Keys trusted to sign attestations.
+    pub trusted: &'a [VerifyingKey],
+}
+
+/// The cost evidence: the file, what it says, and the model computed from it
+/// and the manifest.
+#[derive(Debug, Clone)]
+pub struct CostEvidence {
+    /// The prices and forecasts file.
+    pub file: SourceFile,
+    /// Its content.
+    pub input: CostInput,
+    /// The computed model (`cost` in the policy input).
+    pub model: CostModel,
 }
 
 /// Loaded evidence.
@@ -56,66 +97,134 @@ pub struct Evidence {
     pub manifest: Option<(SourceFile, ReleaseManifest)>,
     /// SBOMs and their files.
     pub sboms: Vec<(SourceFile, Sbom)>,
+    /// The cost model and its input.
+    pub cost: Option<CostEvidence>,
+    /// Attestations and their files, in the order given.
+    pub attestations: Vec<(SourceFile, Attestation)>,
+    /// OSV feed files and their advisories.
+    pub feeds: Vec<(SourceFile, Vec<Advisory>)>,
+    /// Advisories matched to SBOM components (`vulns` in the policy input).
+    pub vulns: Vec<VulnMatch>,
     /// Warnings found while loading.
     pub warnings: Vec<Problem>,
 }
 
 impl Evidence {
     /// Loads every file; all problems are collected before failing.
-    pub fn load(
-        paths: &EvidencePaths<'_>,
-        max_bytes: u64,
-        sbom_opts: SbomOptions,
-    ) -> Result<Evidence, Problems> {
+    pub fn load(paths: &EvidencePaths<'_>, opts: LoadOptions<'_>) -> Result<Evidence, Problems> {
         let mut problems = Problems::default();
         let mut ev = Evidence::default();
-        if let Some((p, shown)) = &paths.manifest {
-            match read(p, shown, max_bytes, EvidenceKind::Manifest)
+        let max = opts.max_bytes;
+        if let Some((p, name)) = &paths.manifest {
+            match read(p, name, max, "manifest")
                 .and_then(|f| ReleaseManifest::load(&f).map(|m| (f, m)))
             {
                 Ok(m) => ev.manifest = Some(m),
                 Err(ps) => problems.extend(ps),
             }
         }
-        for (p, shown) in &paths.sboms {
-            match read(p, shown, max_bytes, EvidenceKind::Sbom) {
-                Ok(f) => match sbom::load(&f, sbom_opts) {
-                    Ok((s, warnings)) => {
-                        problems.extend(warnings);
-                        ev.sboms.push((f, s));
-                    }
-                    Err(ps) => problems.extend(ps),
+        for (p, name) in &paths.sboms {
+            match read(p, name, max, "sbom")
+                .and_then(|f| sbom::load(&f, opts.sbom).map(|(s, w)| (f, s, w)))
+            {
+                Ok((f, s, warnings)) => {
+                    problems.extend(warnings);
+                    ev.sboms.push((f, s));
+                }
+                Err(ps) => problems.extend(ps),
+            }
+        }
+        if let Some((p, name)) = &paths.cost {
+            match read(p, name, max, "cost")
+                .and_then(|f| cost::load(&f).map(|input| (f, input)))
+            {
+                Ok((file, input)) => match (&ev.manifest, &paths.manifest) {
+                    (Some((_, m)), _) => match cost::compute(&file, &input, m) {
+                        Ok((model, warnings)) => {
+                            problems.extend(warnings);
+                            ev.cost = Some(CostEvidence { file, input, model });
+                        }
+                        Err(ps) => problems.extend(ps),
+                    },
+                    // The manifest's own problems are already reported.
+                    (None, Some(_)) => {}
+                    (None, None) => problems.push(
+                        Problem::error(
+                            Code::EvidenceMissing,
+                            format!(
+                                "cost evidence `{name}` needs a release manifest: the cost is computed from its artifacts, targets and rollout"
+                            ),
+                        )
+                        .with_help("name the manifest under [evidence] manifest, or with --manifest")
+                        .at(Location::file(name.as_str())),
+                    ),
                 },
                 Err(ps) => problems.extend(ps),
             }
+        }
+        for (p, name) in &paths.attestations {
+            match read(p, name, max, "attestation")
+                .and_then(|f| attestation::load(&f, opts.trusted).map(|(a, w)| (f, a, w)))
+            {
+                Ok((f, a, warnings)) => {
+                    problems.extend(warnings);
+                    ev.attestations.push((f, a));
+                }
+                Err(ps) => problems.extend(ps),
+            }
+        }
+        for (p, name) in &paths.vulns {
+            match read(p, name, max, "vulnerability feed")
+                .and_then(|f| osv::load(&f).map(|(a, w)| (f, a, w)))
+            {
+                Ok((f, advisories, warnings)) => {
+                    problems.extend(warnings);
+                    ev.feeds.push((f, advisories));
+                }
+                Err(ps) => problems.extend(ps),
+            }
+        }
+        if !ev.feeds.is_empty() {
+            let advisories: Vec<Advisory> = ev
+                .feeds
+                .iter()
+                .flat_map(|(_, a)| a.iter().cloned())
+                .collect();
+            let (matches, warnings) =
+                osv::match_sboms(&advisories, ev.sboms.iter().map(|(_, s)| s));
+            problems.extend(warnings);
+            ev.vulns = matches;
         }
         ev.warnings = problems.into_result()?;
         Ok(ev)
     }
 
-    /// The kinds present.
+    /// The kinds present (a feed counts even when nothing matched: the
+    /// vulnerability rules then pass rather than skip).
     pub fn present(&self) -> BTreeSet<EvidenceKind> {
-        let mut s = BTreeSet::new();
-        if self.manifest.is_some() {
-            s.insert(EvidenceKind::Manifest);
-        }
-        if !self.sboms.is_empty() {
-            s.insert(EvidenceKind::Sbom);
-        }
-        s
+        self.sources().map(|(k, _)| k).collect()
+    }
+
+    /// Every file with its kind, in load order: manifest, SBOMs, cost,
+    /// attestations, feeds.
+    pub fn sources(&self) -> impl Iterator<Item = (EvidenceKind, &SourceFile)> {
+        self.manifest
+            .iter()
+            .map(|(f, _)| (EvidenceKind::Manifest, f))
+            .chain(self.sboms.iter().map(|(f, _)| (EvidenceKind::Sbom, f)))
+            .chain(self.cost.iter().map(|c| (EvidenceKind::Cost, &c.file)))
+            .chain(self.attestations.iter().map(|(f, a)| (a.kind(), f)))
+            .chain(self.feeds.iter().map(|(f, _)| (EvidenceKind::Vulns, f)))
     }
 
     /// Every file with its kind and digest, in load order.
     pub fn files(&self) -> Vec<EvidenceFile> {
-        let entry = |kind, f: &SourceFile| EvidenceFile {
-            kind,
-            path: f.display().to_owned(),
-            sha256: f.sha256().to_owned(),
-        };
-        self.manifest
-            .iter()
-            .map(|(f, _)| entry(EvidenceKind::Manifest, f))
-            .chain(self.sboms.iter().map(|(f, _)| entry(EvidenceKind::Sbom, f)))
+        self.sources()
+            .map(|(kind, f)| EvidenceFile {
+                kind,
+                path: f.display().to_owned(),
+                sha256: f.sha256().to_owned(),
+            })
             .collect()
     }
 
@@ -143,17 +252,116 @@ impl Evidence {
     }
 }
 
-fn read(
-    path: &Path,
-    display: &str,
-    max_bytes: u64,
-    kind: EvidenceKind,
-) -> Result<SourceFile, Problems> {
+/// Deepest directory level read below a feed directory.
+const FEED_MAX_DEPTH: usize = 16;
+/// Most files read from one feed directory (osv.dev's largest ecosystem dump
+/// holds about 60,000 advisories).
+const FEED_MAX_FILES: usize = 200_000;
+
+/// The feed files `paths` name: a file as it is, a directory as every
+/// `*.json` file below it (sorted by path, so the order never depends on the
+/// file system). Symlinked directories are not followed; a directory without
+/// any `*.json` file is an error: an empty feed would match nothing and let
+/// every release pass.
+pub fn feed_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Problems> {
+    let mut problems = Problems::default();
+    let mut out = Vec::new();
+    for root in paths {
+        let shown = root.display().to_string();
+        if !root.is_dir() {
+            out.push((root.clone(), shown));
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![(root.clone(), 0usize)];
+        while let Some((dir, depth)) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(
+                        Problem::error(
+                            Code::Io,
+                            format!("cannot read feed directory `{}`: {e}", dir.display()),
+                        )
+                        .at(Location::file(dir.display().to_string())),
+                    );
+                    continue;
+                }
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                if hidden {
+                    continue;
+                }
+                if kind.is_dir() {
+                    if depth + 1 > FEED_MAX_DEPTH {
+                        problems.push(
+                            Problem::error(
+                                Code::ConfigInvalid,
+                                format!(
+                                    "feed directory `{shown}` nests deeper than {FEED_MAX_DEPTH} levels at `{}`",
+                                    path.display()
+                                ),
+                            )
+                            .at(Location::file(shown.as_str())),
+                        );
+                    } else {
+                        stack.push((path, depth + 1));
+                    }
+                } else if path.extension().is_some_and(|e| e == "json")
+                    && (kind.is_file() || path.is_file())
+                {
+                    found.push(path);
+                }
+            }
+            if found.len() > FEED_MAX_FILES {
+                break;
+            }
+        }
+        if found.len() > FEED_MAX_FILES {
+            problems.push(
+                Problem::error(
+                    Code::ConfigInvalid,
+                    format!("feed directory `{shown}` holds more than {FEED_MAX_FILES} files"),
+                )
+                .with_help("point [evidence] vulns at the ecosystems the release uses")
+                .at(Location::file(shown.as_str())),
+            );
+            continue;
+        }
+        if found.is_empty() {
+            problems.push(
+                Problem::error(
+                    Code::EvidenceMissing,
+                    format!("vulnerability feed directory `{shown}` holds no `*.json` file"),
+                )
+                .with_help(
+                    "an empty feed would match nothing and let every release pass: check the download of the OSV data",
+                )
+                .at(Location::file(shown.as_str())),
+            );
+            continue;
+        }
+        found.sort();
+        out.extend(found.into_iter().map(|p| {
+            let name = crate::config::clean(&p).display().to_string();
+            (p, name)
+        }));
+    }
+    problems.into_result()?;
+    Ok(out)
+}
+
+fn read(path: &Path, display: &str, max_bytes: u64, what: &str) -> Result<SourceFile, Problems> {
     SourceFile::read(path, display, max_bytes).map_err(|mut p| {
         if p.code == Code::Io && !path.exists() {
             p = Problem::error(
                 Code::EvidenceMissing,
-                format!("{kind} evidence `{display}` does not exist"),
+                format!("{what} evidence `{display}` does not exist"),
             )
             .with_help(
                 "check the path under [evidence] in shipgate.toml, or the flag that overrides it",
@@ -172,18 +380,23 @@ pub struct Locator<'a> {
 }
 
 impl Locator<'_> {
-    /// The location named by `file` + `pointer`, else the component with the
-    /// `purl` (or `component` name), else the manifest artifact.
+    /// The location named by `file` + `pointer` (a pointer into a DSSE
+    /// envelope's signed statement is shown at the envelope's payload), else
+    /// the component with the `purl` (or `component` name), else the manifest
+    /// artifact, else the `file` alone.
     pub fn locate(&self, v: &Violation) -> Option<Location> {
         if let (Some(file), Some(pointer)) = (v.detail("file"), v.detail("pointer")) {
-            let f = self
+            if let Some((f, a)) = self
                 .ev
-                .manifest
+                .attestations
                 .iter()
-                .map(|(f, _)| f)
-                .chain(self.ev.sboms.iter().map(|(f, _)| f))
-                .find(|f| f.display() == file)?;
-            return Some(json::location_of(f, pointer));
+                .find(|(f, _)| f.display() == file)
+            {
+                return Some(a.locate(f, pointer));
+            }
+            if let Some((_, f)) = self.ev.sources().find(|(_, f)| f.display() == file) {
+                return Some(json::location_of(f, pointer));
+            }
         }
         if let Some((f, pointer)) = v
             .detail("purl")
@@ -192,9 +405,14 @@ impl Locator<'_> {
         {
             return Some(json::location_of(f, pointer));
         }
-        let artifact = v.detail("artifact")?;
-        let (f, m) = self.ev.manifest.as_ref()?;
-        let pointer = m.artifact_pointer(artifact)?;
-        Some(json::location_of(f, &pointer))
+        if let Some(artifact) = v.detail("artifact")
+            && let Some((f, m)) = self.ev.manifest.as_ref()
+            && let Some(pointer) = m.artifact_pointer(artifact)
+        {
+            return Some(json::location_of(f, &pointer));
+        }
+        let file = v.detail("file")?;
+        let (_, f) = self.ev.sources().find(|(_, f)| f.display() == file)?;
+        Some(Location::file(f.display()))
     }
 }

@@ -15,19 +15,7 @@ pub fn commit(
     vsa: Option<&Signed>,
 ) -> Result<Entry, Problem> {
     let mut evidence = Vec::new();
-    for (kind, file) in loaded
-        .evidence
-        .manifest
-        .iter()
-        .map(|(f, _)| (crate::evidence::EvidenceKind::Manifest, f))
-        .chain(
-            loaded
-                .evidence
-                .sboms
-                .iter()
-                .map(|(f, _)| (crate::evidence::EvidenceKind::Sbom, f)),
-        )
-    {
+    for (kind, file) in loaded.evidence.sources() {
         let sha256 = ledger.put_object(&file.bytes())?;
         evidence.push(StoredFile {
             kind: Some(kind),

@@ -20,7 +20,7 @@ use crate::config::{SbomSchemaMode, Settings};
 use crate::decision::FailOn;
 use crate::diag::{Code, Problem};
 use crate::gate::{GitContext, Plan, Report};
-use crate::sign::{Envelope, SigningKey};
+use crate::sign::{Envelope, SigningKey, VerifyingKey};
 
 /// in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -55,6 +55,10 @@ pub struct Invocation {
     pub environment: Option<String>,
     /// Waivers file path and sha256.
     pub waivers: Option<FileRef>,
+    /// SPKI PEM of every key trusted to sign attestations, in configuration
+    /// order (absent in records of checks that trusted none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_keys: Vec<String>,
 }
 
 /// A path and digest.
@@ -69,7 +73,7 @@ pub struct FileRef {
 
 impl Invocation {
     /// The invocation of `plan`.
-    pub fn of(plan: &Plan, waivers: Option<FileRef>) -> Invocation {
+    pub fn of(plan: &Plan, waivers: Option<FileRef>, trusted: &[VerifyingKey]) -> Invocation {
         let s: &Settings = &plan.config.settings;
         Invocation {
             fail_on: s.fail_on,
@@ -86,6 +90,7 @@ impl Invocation {
             git: plan.git.clone(),
             environment: plan.config.context.environment.clone(),
             waivers,
+            trusted_keys: trusted.iter().map(VerifyingKey::to_spki_pem).collect(),
         }
     }
 }
@@ -123,7 +128,7 @@ pub fn statement(report: &Report, invocation: &Invocation) -> Value {
             v
         })
         .collect();
-    json!({
+    let mut statement = json!({
         "_type": STATEMENT_TYPE,
         "subject": subjects(report),
         "predicateType": PREDICATE_TYPE,
@@ -144,7 +149,22 @@ pub fn statement(report: &Report, invocation: &Invocation) -> Value {
             "waivers": report.waivers,
             "invocation": invocation,
         },
-    })
+    });
+    // The computed cost (when cost evidence was given) makes the record the
+    // whole story of cost against budget for auditors and the dashboard;
+    // absent, not null, so records without cost keep their bytes.
+    if let (Some(cost), Some(p)) = (
+        &report.cost,
+        statement
+            .get_mut("predicate")
+            .and_then(Value::as_object_mut),
+    ) {
+        p.insert(
+            "cost".to_owned(),
+            serde_json::to_value(cost).unwrap_or(Value::Null),
+        );
+    }
+    statement
 }
 
 /// The digest a VSA names as its policy: the bundle's own digest when there

@@ -11,6 +11,7 @@ use std::fmt::Write;
 use super::{Reporter, subject};
 use crate::decision::waiver::WaiverStatus;
 use crate::decision::{Finding, RuleStatus, Verdict};
+use crate::evidence::cost::{Budget, CostModel, Money};
 use crate::gate::Report;
 
 /// Findings shown per rule before "and N more".
@@ -28,6 +29,87 @@ fn status(s: RuleStatus) -> &'static str {
         RuleStatus::Skipped => "⏭️ skipped",
         RuleStatus::Waived => "🛡️ waived",
         RuleStatus::Error => "💥 **error**",
+    }
+}
+
+impl Markdown {
+    /// The cost section: a table of each figure against its budget, egress
+    /// per region, and the regions the rollout does not fully reach.
+    pub fn cost(m: &CostModel) -> String {
+        let mut out = String::new();
+        let period = m
+            .period
+            .as_ref()
+            .map(|p| format!(" · {}", inline(p)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "\n### Cost\n");
+        let _ = writeln!(
+            out,
+            "Predicted from `{}`{period} · USD, rounded to cents · GB = 10^9 bytes\n",
+            m.file.replace('`', "'")
+        );
+        let _ = writeln!(out, "| | Predicted | Budget | Headroom |");
+        let _ = writeln!(out, "|---|---:|---:|---:|");
+        let rows: [(&str, &Money, Option<&Budget>); 3] = [
+            ("Egress", &m.egress.total, m.budgets.egress_usd.as_ref()),
+            (
+                "Inference",
+                &m.inference.total,
+                m.budgets.inference_usd.as_ref(),
+            ),
+            ("**Total**", &m.total, m.budgets.total_usd.as_ref()),
+        ];
+        for (label, amount, budget) in rows {
+            let (limit, headroom) = match budget {
+                Some(b) if b.within => (b.limit.usd.clone(), b.headroom.usd.clone()),
+                // Over budget: bold, and said in words beside the number.
+                Some(b) => (
+                    b.limit.usd.clone(),
+                    format!("❌ **{} over**", b.headroom.usd.trim_start_matches('-')),
+                ),
+                None => ("—".to_owned(), "no budget tag".to_owned()),
+            };
+            let _ = writeln!(out, "| {label} | {} | {limit} | {headroom} |", amount.usd);
+        }
+        if !m.egress.regions.is_empty() {
+            let _ = writeln!(out, "\n| Region | Installs | Egress |");
+            let _ = writeln!(out, "|---|---:|---:|");
+            for r in &m.egress.regions {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    cell(&r.region),
+                    r.installs,
+                    r.amount.usd
+                );
+            }
+        }
+        let partial: Vec<String> = m
+            .coverage
+            .iter()
+            .filter(|c| !c.covered)
+            .map(|c| format!("{} ({} %)", inline(&c.region), c.percent))
+            .collect();
+        if !partial.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n⚠️ The rollout reaches only part of: {}; the rest is neither delivered nor counted.",
+                partial.join(", ")
+            );
+        }
+        if !m.unforecast.is_empty() {
+            let pairs: Vec<String> = m
+                .unforecast
+                .iter()
+                .map(|p| format!("{}/{}", inline(&p.region), inline(&p.device_class)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n⚠️ No install forecast (egress not counted): {}.",
+                pairs.join(", ")
+            );
+        }
+        out
     }
 }
 
@@ -93,6 +175,9 @@ impl Reporter for Markdown {
                     let _ = writeln!(out, "\n**Fix:** {}", inline(&rule.remediation));
                 }
             }
+        }
+        if let Some(cost) = &r.cost {
+            out.push_str(&Markdown::cost(cost));
         }
         if !r.waivers.is_empty() {
             let _ = writeln!(out, "\n### Waivers\n");
@@ -184,5 +269,32 @@ mod tests {
         r.rules[1].violations = vec![f; 25];
         let md = Markdown.render(&r);
         assert!(md.contains("- … and 5 more"));
+    }
+
+    #[test]
+    fn cost_section_is_a_table_against_budgets() {
+        let m = crate::evidence::cost::tests::sample_model();
+        let md = Markdown::cost(&m);
+        assert_eq!(
+            md,
+            "
+### Cost
+
+Predicted from `cost.json` · 2026-Q4 · USD, rounded to cents · GB = 10^9 bytes
+
+| | Predicted | Budget | Headroom |
+|---|---:|---:|---:|
+| Egress | 27.03 | 20.50 | ❌ **6.53 over** |
+| Inference | 151.80 | 500.00 | 348.20 |
+| **Total** | 178.83 | — | no budget tag |
+
+| Region | Installs | Egress |
+|---|---:|---:|
+| eu | 15500 | 26.13 |
+| us | 2000 | 0.90 |
+
+⚠️ The rollout reaches only part of: us (30 %); the rest is neither delivered nor counted.
+"
+        );
     }
 }

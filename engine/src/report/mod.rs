@@ -258,6 +258,7 @@ pub(crate) mod tests {
             }],
             evidence: Vec::new(),
             input_digest: "0".repeat(64),
+            cost: None,
             summary: Summary {
                 pass: 1,
                 fail: 1,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::Reporter;
 use crate::decision::waiver::WaiverStatus;
 use crate::decision::{Finding, RuleStatus, Verdict};
+use crate::evidence::cost::{Budget, CostModel, Money};
 use crate::gate::Report;
 
 /// Findings shown per rule before "and N more" (`--format json` has all).
@@ -63,6 +64,90 @@ fn item(f: &Finding) -> String {
         }
     }
     out
+}
+
+impl Text {
+    /// The cost section: each figure against its budget, egress per region,
+    /// regions the rollout does not fully reach. Amounts are right-aligned
+    /// so a reader compares them down the column.
+    pub fn cost(&self, m: &CostModel) -> String {
+        let mut out = String::new();
+        let period = m
+            .period
+            .as_ref()
+            .map(|p| format!(", {p}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n{} (USD{period}; GB = 10^9 bytes; from {})",
+            self.paint("1", "cost"),
+            m.file
+        );
+        let width = [&m.egress.total, &m.inference.total, &m.total]
+            .iter()
+            .map(|x| x.usd.len())
+            .max()
+            .unwrap_or(0);
+        let rows: [(&str, &Money, Option<&Budget>); 3] = [
+            ("egress", &m.egress.total, m.budgets.egress_usd.as_ref()),
+            (
+                "inference",
+                &m.inference.total,
+                m.budgets.inference_usd.as_ref(),
+            ),
+            ("total", &m.total, m.budgets.total_usd.as_ref()),
+        ];
+        for (label, amount, budget) in rows {
+            let against = match budget {
+                Some(b) if b.within => format!("budget {} ({} left)", b.limit.usd, b.headroom.usd),
+                Some(b) => format!(
+                    "budget {} ({})",
+                    b.limit.usd,
+                    self.paint(
+                        "1;31",
+                        &format!("OVER by {}", b.headroom.usd.trim_start_matches('-'))
+                    )
+                ),
+                None => "no budget tag".to_owned(),
+            };
+            let _ = writeln!(out, "  {label:<9} {:>width$}  {against}", amount.usd);
+        }
+        if !m.egress.regions.is_empty() {
+            let regions: Vec<String> = m
+                .egress
+                .regions
+                .iter()
+                .map(|r| format!("{} {} ({} installs)", r.region, r.amount.usd, r.installs))
+                .collect();
+            let _ = writeln!(out, "  egress by region: {}", regions.join(", "));
+        }
+        let partial: Vec<String> = m
+            .coverage
+            .iter()
+            .filter(|c| !c.covered)
+            .map(|c| format!("{} {} %", c.region, c.percent))
+            .collect();
+        if !partial.is_empty() {
+            let _ = writeln!(
+                out,
+                "  rollout reaches only: {} (the rest is not delivered or counted)",
+                partial.join(", ")
+            );
+        }
+        if !m.unforecast.is_empty() {
+            let pairs: Vec<String> = m
+                .unforecast
+                .iter()
+                .map(|p| format!("{}/{}", p.region, p.device_class))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  no install forecast (not counted): {}",
+                pairs.join(", ")
+            );
+        }
+        out
+    }
 }
 
 impl Reporter for Text {
@@ -123,6 +208,9 @@ impl Reporter for Text {
                 }
             }
         }
+        if let Some(cost) = &r.cost {
+            out.push_str(&self.cost(cost));
+        }
         if !r.waivers.is_empty() {
             let _ = writeln!(out, "\nwaivers");
             for w in &r.waivers {
@@ -155,5 +243,34 @@ impl Reporter for Text {
             s.pass, s.fail, s.warn, s.skipped, s.waived, s.error
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_section_shows_figures_against_budgets() {
+        let m = crate::evidence::cost::tests::sample_model();
+        // Egress: eu 26.13 (as in the cost tests) + us 30 % of 2000 × 150 MB
+        // = 90 GB × 0.01 = 0.90 → 27.03, over 20.50 by 6.53.
+        let text = Text::default().cost(&m);
+        assert_eq!(
+            text,
+            "\ncost (USD, 2026-Q4; GB = 10^9 bytes; from cost.json)
+  egress     27.03  budget 20.50 (OVER by 6.53)
+  inference 151.80  budget 500.00 (348.20 left)
+  total     178.83  no budget tag
+  egress by region: eu 26.13 (15500 installs), us 0.90 (2000 installs)
+  rollout reaches only: us 30 % (the rest is not delivered or counted)
+"
+        );
+        // The words say it without colour; colour only marks it.
+        assert!(
+            Text { color: true }
+                .cost(&m)
+                .contains("\x1b[1;31mOVER by 6.53\x1b[0m")
+        );
     }
 }

@@ -33,9 +33,21 @@ pub enum SchemaId {
     Spdx22,
     /// SPDX 2.3 JSON.
     Spdx23,
+    /// An attestation's in-toto Statement v1 (structure only).
+    InTotoStatement,
+    /// Our privacy attestation predicate.
+    PrivacyPredicate,
+    /// Our data-residency attestation predicate.
+    ResidencyPredicate,
+    /// SLSA provenance v1 predicate (what the spec requires).
+    SlsaProvenance,
+    /// An OSV vulnerability record (its structure, after the OSV specification).
+    Osv,
+    /// Our cost input (prices and forecasts).
+    CostInput,
 }
 
-const ALL: [SchemaId; 8] = [
+const ALL: [SchemaId; 14] = [
     SchemaId::ReleaseManifest,
     SchemaId::BundleTest,
     SchemaId::CycloneDx14,
@@ -44,6 +56,12 @@ const ALL: [SchemaId; 8] = [
     SchemaId::CycloneDx17,
     SchemaId::Spdx22,
     SchemaId::Spdx23,
+    SchemaId::InTotoStatement,
+    SchemaId::PrivacyPredicate,
+    SchemaId::ResidencyPredicate,
+    SchemaId::SlsaProvenance,
+    SchemaId::Osv,
+    SchemaId::CostInput,
 ];
 
 macro_rules! embedded {
@@ -57,6 +75,7 @@ impl SchemaId {
     pub fn text(self) -> &'static str {
         match self {
             SchemaId::ReleaseManifest => embedded!("release-manifest.schema.json"),
+            SchemaId::CostInput => embedded!("cost-input.schema.json"),
             SchemaId::BundleTest => embedded!("bundle-test.schema.json"),
             SchemaId::CycloneDx14 => embedded!("third-party/cyclonedx/bom-1.4.schema.json"),
             SchemaId::CycloneDx15 => embedded!("third-party/cyclonedx/bom-1.5.schema.json"),
@@ -64,6 +83,11 @@ impl SchemaId {
             SchemaId::CycloneDx17 => embedded!("third-party/cyclonedx/bom-1.7.schema.json"),
             SchemaId::Spdx22 => embedded!("third-party/spdx/spdx-2.2.schema.json"),
             SchemaId::Spdx23 => embedded!("third-party/spdx/spdx-2.3.schema.json"),
+            SchemaId::InTotoStatement => embedded!("in-toto-statement.schema.json"),
+            SchemaId::PrivacyPredicate => embedded!("privacy-predicate.schema.json"),
+            SchemaId::ResidencyPredicate => embedded!("residency-predicate.schema.json"),
+            SchemaId::SlsaProvenance => embedded!("slsa-provenance.schema.json"),
+            SchemaId::Osv => embedded!("osv-record.schema.json"),
         }
     }
 
@@ -71,6 +95,7 @@ impl SchemaId {
     pub fn name(self) -> &'static str {
         match self {
             SchemaId::ReleaseManifest => "shipgate release manifest",
+            SchemaId::CostInput => "shipgate cost input",
             SchemaId::BundleTest => "shipgate bundle test",
             SchemaId::CycloneDx14 => "CycloneDX 1.4",
             SchemaId::CycloneDx15 => "CycloneDX 1.5",
@@ -78,6 +103,11 @@ impl SchemaId {
             SchemaId::CycloneDx17 => "CycloneDX 1.7",
             SchemaId::Spdx22 => "SPDX 2.2",
             SchemaId::Spdx23 => "SPDX 2.3",
+            SchemaId::InTotoStatement => "in-toto Statement v1",
+            SchemaId::PrivacyPredicate => "shipgate privacy predicate",
+            SchemaId::ResidencyPredicate => "shipgate residency predicate",
+            SchemaId::SlsaProvenance => "SLSA provenance v1",
+            SchemaId::Osv => "OSV",
         }
     }
 
@@ -142,6 +172,20 @@ pub fn validate(
     code: Code,
     severity: Severity,
 ) -> Vec<Problem> {
+    validate_at(id, value, file, "", code, severity)
+}
+
+/// Like [`validate`], for a value found at JSON pointer `at` inside `file`
+/// (e.g. an attestation's `/predicate`): violations are located at `at`
+/// followed by their pointer within the value.
+pub fn validate_at(
+    id: SchemaId,
+    value: &Value,
+    file: &SourceFile,
+    at: &str,
+    code: Code,
+    severity: Severity,
+) -> Vec<Problem> {
     let validator = match compiled(id) {
         Ok(v) => v,
         Err(e) => {
@@ -159,7 +203,7 @@ pub fn validate(
             more <= MAX_REPORTED
         })
         .map(|err| {
-            let pointer = err.instance_path().as_str().to_string();
+            let pointer = format!("{at}{}", err.instance_path().as_str());
             let full = err.to_string();
             let message = if full.len() > MAX_QUOTED {
                 err.masked_with("the value").to_string()

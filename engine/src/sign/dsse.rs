@@ -317,6 +317,12 @@ fn too_large(len: u64) -> Problem {
     )
 }
 
+/// Decodes base64 as envelopes carry it: standard or URL-safe, padded or not.
+/// For readers that take an envelope apart field by field (attestations).
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
+    base64_bytes::decode(text)
+}
+
 /// Base64 in envelopes: we write standard padded; we read standard or
 /// URL-safe, padded or not (the spec: verifiers MUST accept either).
 mod base64_bytes {
