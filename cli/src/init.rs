@@ -49,6 +49,16 @@ waivers = "waivers.toml"
 manifest = "release.json"
 # CycloneDX JSON 1.2-1.7 or SPDX 2.2/2.3 JSON.
 sboms = ["sbom.cdx.json"]
+# Prices and forecasts: shipgate computes egress and inference cost from them
+# and the manifest (docs/cost.md).
+# cost = "cost.json"
+# Privacy, residency and SLSA provenance attestations (in-toto, bare or DSSE;
+# `shipgate attest` makes them), verified against [trust] keys
+# (docs/attestations.md).
+# attestations = ["attestations/privacy.dsse.json", "attestations/residency.dsse.json"]
+# OSV vulnerability feeds, downloaded beforehand: files or directories
+# (docs/vulnerabilities.md).
+# vulns = ["osv/"]
 
 # Rule bundles: a directory with bundle.toml (docs/bundles.md). shipgate's own
 # bundles live in its repository under policies/.
@@ -59,6 +69,16 @@ path = "policies/sbom"
 
 [[bundle]]
 path = "policies/provenance"
+
+# With cost evidence, attestations and on-device models:
+# [[bundle]]
+# path = "policies/cost"
+# [[bundle]]
+# path = "policies/privacy"
+# [[bundle]]
+# path = "policies/residency"
+# [[bundle]]
+# path = "policies/model"
 
 [settings]
 sbom-schema = "warn"        # warn | strict: official-schema violations of SBOMs as warnings or errors
@@ -79,7 +99,8 @@ enabled = true
 dir = ".shipgate/ledger"
 
 [trust]
-# Public keys whose signatures `verify`, `ledger verify` and `replay` accept.
+# Public keys (SPKI PEM) trusted to sign attestations (`check`) and records
+# (`verify`, `ledger verify`, `replay`).
 # keys = ["keys/shipgate.pub"]
 "#;
 

@@ -271,6 +271,22 @@ mod tests {
     }
 
     #[test]
+    fn evidence_of_every_kind_is_relative_to_the_file() {
+        let text = "[evidence]\ncost = \"cost.json\"\nattestations = [\"att/p.dsse.json\"]\nvulns = [\"../osv\"]\n[trust]\nkeys = [\"k.pub\"]\n";
+        let c = Config::load(&SourceFile::from_text("examples/x/shipgate.toml", text)).unwrap();
+        assert_eq!(
+            c.evidence.cost.unwrap(),
+            PathBuf::from("examples/x/cost.json")
+        );
+        assert_eq!(
+            c.evidence.attestations,
+            [PathBuf::from("examples/x/att/p.dsse.json")]
+        );
+        assert_eq!(c.evidence.vulns, [PathBuf::from("examples/osv")]);
+        assert_eq!(c.trust.keys, [PathBuf::from("examples/x/k.pub")]);
+    }
+
+    #[test]
     fn unknown_keys_are_errors_at_their_line() {
         let file = SourceFile::from_text(
             "shipgate.toml",

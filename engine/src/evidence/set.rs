@@ -416,3 +416,31 @@ impl Locator<'_> {
         Some(Location::file(f.display()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_directories_expand_to_sorted_json_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("npm/2024")).unwrap();
+        std::fs::create_dir_all(d.join(".git")).unwrap();
+        for f in ["b.json", "a.json", "npm/2024/c.json", "README.md", ".git/x.json"] {
+            std::fs::write(d.join(f), "{}").unwrap();
+        }
+        let single = d.join("a.json");
+        let files = feed_files(&[d.to_path_buf(), single.clone()]).unwrap();
+        let names: Vec<String> = files
+            .iter()
+            .map(|(p, _)| p.strip_prefix(d).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.json", "b.json", "npm/2024/c.json", "a.json"]);
+
+        let empty = tempfile::tempdir().unwrap();
+        let err = feed_files(&[empty.path().to_path_buf()]).unwrap_err();
+        assert_eq!(err.0[0].code, Code::EvidenceMissing);
+        assert!(err.0[0].message.contains("holds no `*.json` file"));
+    }
+}
