@@ -279,6 +279,38 @@ fn records_with_every_kind_of_evidence_replay() {
         let run = shipgate(&["check", release, NOW, "--ledger", l]);
         assert!(run.0 <= 1, "{}", transcript(run.clone()));
     }
+    // A signed record of every kind of evidence: its statement matches the
+    // schema and carries the cost and the keys trusted for attestations.
+    let keys = tmp.path().join("keys");
+    assert_eq!(shipgate(&["keygen", "--out", keys.to_str().unwrap()]).0, 0);
+    let record = tmp.path().join("record.dsse.json");
+    let run = shipgate(&[
+        "check",
+        "examples/voice-assistant-fail",
+        NOW,
+        "--sign-key",
+        keys.join("shipgate.key").to_str().unwrap(),
+        "--record",
+        record.to_str().unwrap(),
+    ]);
+    assert_eq!(run.0, 1, "{}", transcript(run.clone()));
+    let envelope: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    use base64::Engine as _;
+    let statement: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(envelope["payload"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_valid("schemas/certification-statement.schema.json", &statement);
+    let predicate = &statement["predicate"];
+    assert_eq!(predicate["cost"]["egress"]["total"]["cents"], 10440);
+    assert_eq!(
+        predicate["invocation"]["trusted_keys"][0],
+        std::fs::read_to_string(root().join("examples/keys/attestor.pub"))
+            .unwrap()
+            .trim_end()
+    );
     let entry = std::fs::read_dir(ledger.join("entries")).unwrap().count();
     assert_eq!(entry, 2);
     let run = shipgate(&["replay", "--all", "--ledger", l]);
