@@ -307,9 +307,7 @@ fn records_with_every_kind_of_evidence_replay() {
     assert_eq!(predicate["cost"]["egress"]["total"]["cents"], 10440);
     assert_eq!(
         predicate["invocation"]["trusted_keys"][0],
-        std::fs::read_to_string(root().join("examples/keys/attestor.pub"))
-            .unwrap()
-            .trim_end()
+        std::fs::read_to_string(root().join("examples/keys/attestor.pub")).unwrap()
     );
     let entry = std::fs::read_dir(ledger.join("entries")).unwrap().count();
     assert_eq!(entry, 2);
