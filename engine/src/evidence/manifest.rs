@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diag::{Code, Location, Problem, Problems, Severity};
+use crate::diag::{Code, Problem, Problems};
 use crate::json;
 use crate::schema::{self, SchemaId};
 use crate::source::SourceFile;
@@ -222,24 +222,8 @@ fn default_tier() -> String {
 impl ReleaseManifest {
     /// Reads and validates a manifest.
     pub fn load(file: &SourceFile) -> Result<ReleaseManifest, Problems> {
-        let value = json::parse(file)?;
-        let problems = schema::validate(
-            SchemaId::ReleaseManifest,
-            &value,
-            file,
-            Code::SchemaViolation,
-            Severity::Error,
-        );
-        if !problems.is_empty() {
-            return Err(Problems(problems));
-        }
-        let manifest: ReleaseManifest = serde_json::from_value(value).map_err(|e| {
-            Problem::error(
-                Code::SchemaViolation,
-                format!("release manifest `{}`: {e}", file.display()),
-            )
-            .at(Location::file(file.display()))
-        })?;
+        let manifest: ReleaseManifest =
+            schema::read_typed(file, SchemaId::ReleaseManifest, "release manifest")?;
         manifest.check_unique_names(file)?;
         Ok(manifest)
     }

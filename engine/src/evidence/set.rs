@@ -123,17 +123,9 @@ impl Evidence {
                 Err(ps) => problems.extend(ps),
             }
         }
-        for (p, name) in &paths.sboms {
-            match read(p, name, max, "sbom")
-                .and_then(|f| sbom::load(&f, opts.sbom).map(|(s, w)| (f, s, w)))
-            {
-                Ok((f, s, warnings)) => {
-                    problems.extend(warnings);
-                    ev.sboms.push((f, s));
-                }
-                Err(ps) => problems.extend(ps),
-            }
-        }
+        ev.sboms = read_all(&paths.sboms, max, "sbom", &mut problems, |f| {
+            sbom::load(f, opts.sbom)
+        });
         if let Some((p, name)) = &paths.cost {
             match read(p, name, max, "cost")
                 .and_then(|f| cost::load(&f).map(|input| (f, input)))
@@ -162,28 +154,20 @@ impl Evidence {
                 Err(ps) => problems.extend(ps),
             }
         }
-        for (p, name) in &paths.attestations {
-            match read(p, name, max, "attestation")
-                .and_then(|f| attestation::load(&f, opts.trusted).map(|(a, w)| (f, a, w)))
-            {
-                Ok((f, a, warnings)) => {
-                    problems.extend(warnings);
-                    ev.attestations.push((f, a));
-                }
-                Err(ps) => problems.extend(ps),
-            }
-        }
-        for (p, name) in &paths.vulns {
-            match read(p, name, max, "vulnerability feed")
-                .and_then(|f| osv::load(&f).map(|(a, w)| (f, a, w)))
-            {
-                Ok((f, advisories, warnings)) => {
-                    problems.extend(warnings);
-                    ev.feeds.push((f, advisories));
-                }
-                Err(ps) => problems.extend(ps),
-            }
-        }
+        ev.attestations = read_all(
+            &paths.attestations,
+            max,
+            "attestation",
+            &mut problems,
+            |f| attestation::load(f, opts.trusted),
+        );
+        ev.feeds = read_all(
+            &paths.vulns,
+            max,
+            "vulnerability feed",
+            &mut problems,
+            osv::load,
+        );
         if !ev.feeds.is_empty() {
             let advisories: Vec<Advisory> = ev
                 .feeds
@@ -250,6 +234,29 @@ impl Evidence {
             by_name,
         }
     }
+}
+
+/// Reads every file of `paths` with `load`, keeping what loads and adding
+/// every problem (warnings of the files that load, errors of those that do
+/// not) to `problems`.
+fn read_all<T>(
+    paths: &[Named<'_>],
+    max_bytes: u64,
+    what: &str,
+    problems: &mut Problems,
+    load: impl Fn(&SourceFile) -> Result<(T, Vec<Problem>), Problems>,
+) -> Vec<(SourceFile, T)> {
+    let mut out = Vec::with_capacity(paths.len());
+    for (p, name) in paths {
+        match read(p, name, max_bytes, what).and_then(|f| load(&f).map(|(t, w)| (f, t, w))) {
+            Ok((f, t, warnings)) => {
+                problems.extend(warnings);
+                out.push((f, t));
+            }
+            Err(ps) => problems.extend(ps),
+        }
+    }
+    out
 }
 
 /// Deepest directory level read below a feed directory.
@@ -427,7 +434,13 @@ mod tests {
         let d = dir.path();
         std::fs::create_dir_all(d.join("npm/2024")).unwrap();
         std::fs::create_dir_all(d.join(".git")).unwrap();
-        for f in ["b.json", "a.json", "npm/2024/c.json", "README.md", ".git/x.json"] {
+        for f in [
+            "b.json",
+            "a.json",
+            "npm/2024/c.json",
+            "README.md",
+            ".git/x.json",
+        ] {
             std::fs::write(d.join(f), "{}").unwrap();
         }
         let single = d.join("a.json");

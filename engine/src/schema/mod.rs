@@ -175,6 +175,30 @@ pub fn validate(
     validate_at(id, value, file, "", code, severity)
 }
 
+/// Reads one of our own formats: parses `file`, validates it against `id`
+/// (every violation an error at its position), then reads it into `T`.
+/// `what` names the format in the message of the (rare) violation that the
+/// schema lets through but the type does not.
+pub fn read_typed<T: serde::de::DeserializeOwned>(
+    file: &SourceFile,
+    id: SchemaId,
+    what: &str,
+) -> Result<T, crate::diag::Problems> {
+    let value = crate::json::parse(file)?;
+    let problems = validate(id, &value, file, Code::SchemaViolation, Severity::Error);
+    if !problems.is_empty() {
+        return Err(crate::diag::Problems(problems));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        Problem::error(
+            Code::SchemaViolation,
+            format!("{what} `{}`: {e}", file.display()),
+        )
+        .at(crate::diag::Location::file(file.display()))
+        .into()
+    })
+}
+
 /// Like [`validate`], for a value found at JSON pointer `at` inside `file`
 /// (e.g. an attestation's `/predicate`): violations are located at `at`
 /// followed by their pointer within the value.

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diag::{Code, Location, Problem, Problems, Severity};
+use crate::diag::{Code, Problem, Problems};
 use crate::evidence::manifest::ReleaseManifest;
 use crate::json::{self, escape_pointer_token};
 use crate::schema::{self, SchemaId};
@@ -113,24 +113,7 @@ pub struct InferenceForecast {
 
 /// Reads and validates a cost file (schema, then duplicate forecasts).
 pub fn load(file: &SourceFile) -> Result<CostInput, Problems> {
-    let value = json::parse(file)?;
-    let problems = schema::validate(
-        SchemaId::CostInput,
-        &value,
-        file,
-        Code::SchemaViolation,
-        Severity::Error,
-    );
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
-    let input: CostInput = serde_json::from_value(value).map_err(|e| {
-        Problem::error(
-            Code::SchemaViolation,
-            format!("cost file `{}`: {e}", file.display()),
-        )
-        .at(Location::file(file.display()))
-    })?;
+    let input: CostInput = schema::read_typed(file, SchemaId::CostInput, "cost file")?;
     check_unique(file, &input)?;
     Ok(input)
 }
