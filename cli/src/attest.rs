@@ -2,7 +2,7 @@
 //! about release artifacts into an in-toto attestation (DSSE envelope) that
 //! `check` verifies against `[trust] keys`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use shipgate_engine::attest::{self, Subject};
@@ -48,7 +48,7 @@ pub(crate) fn attest(args: &AttestArgs) -> Exit {
     }
 }
 
-fn read(path: &PathBuf) -> Result<SourceFile, Exit> {
+fn read(path: &Path) -> Result<SourceFile, Exit> {
     SourceFile::read(path, path.display().to_string(), DEFAULT_MAX_FILE_BYTES)
         .map_err(|p| fail_input(p.into()))
 }
