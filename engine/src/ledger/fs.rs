@@ -234,6 +234,9 @@ impl Ledger {
         let mut good = Vec::new();
         // Digest of the entry before the current one, when it could be read.
         let mut prev: Option<String> = None;
+        // Objects are content-addressed and shared (every entry names the same
+        // bundle files): each is read and hashed once per walk.
+        let mut checked: std::collections::HashSet<String> = std::collections::HashSet::new();
         for seq in 1..=head_seq {
             let bytes = match fs::read(self.entry_path(seq)) {
                 Ok(b) => b,
@@ -293,11 +296,16 @@ impl Ledger {
                         .flat_map(|b| b.files.iter().map(|f| ("bundle file", &f.sha256))),
                 )
             {
+                if checked.contains(sha.as_str()) {
+                    continue;
+                }
                 if let Err(p) = self.get_object(sha) {
                     findings.push(Finding {
                         seq: Some(seq),
                         message: format!("{what}: {}", p.message),
                     });
+                } else {
+                    checked.insert(sha.clone());
                 }
             }
             prev = Some(digest.clone());
