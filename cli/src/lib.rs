@@ -84,6 +84,10 @@ enum Command {
     ///
     /// Example: shipgate replay --all
     Replay(records::ReplayArgs),
+    /// Write the ledger as a static audit site (no server; opens from the file system).
+    ///
+    /// Example: shipgate dashboard --out site/ --key keys/shipgate.pub
+    Dashboard(dashboard::DashboardArgs),
     /// Write a commented shipgate.toml, an example waivers file and a GitHub workflow.
     Init(init::InitArgs),
     /// Print shell completions.
@@ -235,6 +239,7 @@ struct TestArgs {
 }
 
 mod attest;
+mod dashboard;
 mod init;
 mod records;
 
@@ -265,6 +270,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => records::verify(&args),
         Command::Ledger(cmd) => records::ledger(cmd),
         Command::Replay(args) => records::replay(&args),
+        Command::Dashboard(args) => dashboard::dashboard(&args),
         Command::Init(args) => init::init(&args),
         Command::Completions(args) => init::completions(&args),
         Command::Man(args) => init::man(&args),

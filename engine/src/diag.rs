@@ -103,6 +103,7 @@ codes! {
     CostUntargeted = "cost-untargeted" : "a cost forecast names a region or device class the release does not target",
     CostUnforecast = "cost-unforecast" : "a region and device class the release targets has no install forecast: its egress is not counted",
     CostOverflow = "cost-overflow" : "a computed cost figure is beyond what JSON carries exactly (2^53 − 1 cents or bytes)",
+    DashboardOutput = "dashboard-output" : "the dashboard's output directory is not empty and holds no earlier dashboard, or cannot be written",
     Internal = "internal" : "shipgate itself failed; please report it",
 }
 

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod bundle;
 pub mod canonical;
 pub mod config;
+pub mod dashboard;
 pub mod decision;
 pub mod diag;
 pub mod evidence;

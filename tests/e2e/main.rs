@@ -70,6 +70,7 @@ macro_rules! snapshot {
 
 // After `snapshot!`, which they use.
 mod action;
+mod dashboard;
 mod evidence;
 mod precommit;
 mod records;
