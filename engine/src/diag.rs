@@ -164,8 +164,14 @@ impl Location {
         let file = file.into();
         let start = range.start.min(text.len());
         let end = range.end.clamp(start, text.len());
+        // A snippet of a very long line (a minified SBOM is one line of
+        // megabytes) is unreadable, and miette's renderer panics on columns
+        // beyond what a format width can hold: such places are shown as
+        // file:line:col and pointer only.
+        let source = (!on_long_line(text.as_bytes(), start))
+            .then(|| NamedSource::new(file.clone(), Arc::clone(text)));
         Location {
-            source: Some(NamedSource::new(file.clone(), Arc::clone(text))),
+            source,
             file,
             pointer: None,
             line: Some(line),
@@ -192,6 +198,23 @@ impl Location {
     pub fn byte_range(&self) -> Option<std::ops::Range<usize>> {
         self.span.map(|s| s.offset()..s.offset() + s.len())
     }
+}
+
+/// Longest line, in bytes, shown as a source snippet.
+const MAX_SNIPPET_LINE: usize = 1_000;
+
+/// Is `at` on a line longer than [`MAX_SNIPPET_LINE`]? Looks no further than
+/// that many bytes each way, so it stays cheap on huge one-line files.
+fn on_long_line(text: &[u8], at: usize) -> bool {
+    let before = text
+        .get(at.saturating_sub(MAX_SNIPPET_LINE)..at)
+        .unwrap_or_default();
+    let after = text
+        .get(at..text.len().min(at + MAX_SNIPPET_LINE))
+        .unwrap_or_default();
+    let newline_before = at < MAX_SNIPPET_LINE || before.contains(&b'\n');
+    let newline_after = at + MAX_SNIPPET_LINE >= text.len() || after.contains(&b'\n');
+    !(newline_before && newline_after)
 }
 
 impl Serialize for Location {
@@ -280,7 +303,9 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {
-            Some(loc) if loc.span.is_none() => {
+            // Without a snippet (no span, or a line too long to show) the
+            // message itself says where.
+            Some(loc) if loc.span.is_none() || loc.source.is_none() => {
                 if self.message.contains(&loc.file) {
                     f.write_str(&self.message)?;
                 } else {
@@ -406,6 +431,25 @@ impl IntoIterator for Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_get_no_snippet() {
+        let minified: Arc<str> = Arc::from(format!("{{\"a\": [{}0]}}", "1, ".repeat(50_000)));
+        let far = Location::span_at("m.json", &minified, 100_000..100_001, 1, 100_001);
+        assert!(far.source.is_none());
+        assert_eq!(far.byte_range(), Some(100_000..100_001));
+        let near = Location::span_at("m.json", &minified, 3..4, 1, 4);
+        assert!(
+            near.source.is_none(),
+            "the line is long even if the place is near its start"
+        );
+        let pretty: Arc<str> = Arc::from("{\n  \"a\": 1\n}\n");
+        assert!(
+            Location::span_at("p.json", &pretty, 4..7, 2, 3)
+                .source
+                .is_some()
+        );
+    }
 
     #[test]
     fn codes_are_unique_kebab_case() {

@@ -315,3 +315,29 @@ fn records_with_every_kind_of_evidence_replay() {
     assert_eq!(run.0, 0, "{}", transcript(run.clone()));
     assert_eq!(run.1.matches(": reproduced").count(), 2, "{}", run.1);
 }
+
+/// A minified SBOM is one line of megabytes: a warning that points far into
+/// it is shown as file:line:col without a snippet, never a crash.
+#[test]
+fn warnings_deep_in_a_minified_sbom_render() {
+    let src = root().join("examples/voice-assistant-pass/sbom/python-venv-50pkgs.cdx1.6.json");
+    let mut bom: Value = serde_json::from_slice(&std::fs::read(src).unwrap()).unwrap();
+    bom["components"][0]["description"] = Value::String("x".repeat(100_000));
+    let last = bom["components"].as_array().unwrap().len() - 1;
+    bom["components"][last]["licenses"] = serde_json::json!([{ "expression": "MIT AND" }]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("min.cdx.json");
+    std::fs::write(&path, serde_json::to_vec(&bom).unwrap()).unwrap();
+    let run = shipgate(&[
+        "check",
+        "--sbom",
+        path.to_str().unwrap(),
+        "--bundle",
+        "policies/sbom",
+        NOW,
+    ]);
+    assert!(run.0 == 0 || run.0 == 1, "{}", transcript(run.clone()));
+    assert!(!run.2.contains("panicked"), "{}", run.2);
+    assert!(run.2.contains("sbom-invalid-license"), "{}", run.2);
+    assert!(run.2.contains("min.cdx.json:1:"), "{}", run.2);
+}
