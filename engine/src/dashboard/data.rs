@@ -264,11 +264,7 @@ pub fn entry_mismatches(entry: &crate::ledger::Entry, predicate: &Value) -> Vec<
         ));
     }
     let stored: BTreeSet<&str> = entry.evidence.iter().map(|f| f.sha256.as_str()).collect();
-    let recorded: BTreeSet<&str> = predicate
-        .get("evidence")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let recorded: BTreeSet<&str> = items(Some(predicate), "evidence")
         .filter_map(|e| e.pointer("/digest/sha256").and_then(Value::as_str))
         .collect();
     if stored != recorded {
@@ -297,11 +293,7 @@ pub fn waiver_uses(predicate: &Value) -> Vec<WaiverUse> {
         .pointer("/invocation/waiver_warning_days")
         .and_then(Value::as_i64)
         .unwrap_or(30);
-    predicate
-        .get("waivers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    items(Some(predicate), "waivers")
         .map(|w| WaiverUse {
             id: text(w, "id"),
             rule: text(w, "rule"),
@@ -375,28 +367,17 @@ pub fn residency_regions(
     status: &str,
 ) -> Vec<ResidencyRegion> {
     let list = |v: &Value, k: &str| -> Vec<String> {
-        v.get(k)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        items(Some(v), k)
             .filter_map(Value::as_str)
             .map(str::to_owned)
             .collect()
     };
-    predicate
-        .get("regions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    items(Some(predicate), "regions")
         .map(|r| ResidencyRegion {
             region: text(r, "region"),
             storage: list(r, "storage"),
             processing: list(r, "processing"),
-            edge_caches: r
-                .get("edge_caches")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            edge_caches: items(Some(r), "edge_caches")
                 .map(|c| {
                     format!(
                         "{} {} ({})",
@@ -422,7 +403,7 @@ pub fn residency_findings(predicate: &Value) -> Vec<RegionFinding> {
             ("warnings", "warn"),
             ("waived", "waived"),
         ] {
-            for f in r.get(key).and_then(Value::as_array).into_iter().flatten() {
+            for f in items(Some(r), key) {
                 out.push(RegionFinding {
                     region: f
                         .pointer("/details/region")
@@ -440,11 +421,7 @@ pub fn residency_findings(predicate: &Value) -> Vec<RegionFinding> {
 }
 
 fn results(predicate: &Value) -> impl Iterator<Item = &Value> {
-    predicate
-        .get("results")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    items(Some(predicate), "results")
 }
 
 /// A string field, or empty.
@@ -453,6 +430,14 @@ pub fn text(v: &Value, key: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The items of the array at `key` of `v` (none when either is absent).
+pub fn items<'a>(v: Option<&'a Value>, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.and_then(|v| v.get(key))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 // ---------------------------------------------------------------------------

@@ -1033,12 +1033,7 @@ pub fn record(p: &RecordPage<'_>) -> String {
     body.push_str(
         "<h2>Subject</h2><table><thead><tr><th>artifact</th><th>digest</th></tr></thead><tbody>",
     );
-    for sub in st
-        .and_then(|v| v.get("subject"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for sub in data::items(st, "subject") {
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td></tr>",
@@ -1064,12 +1059,7 @@ pub fn record(p: &RecordPage<'_>) -> String {
         body.push_str("</p>");
     }
     body.push_str("<h2>Rule results</h2><table class=\"results\"><thead><tr><th>status</th><th>rule</th><th>severity</th><th>result</th><th>remediation</th></tr></thead><tbody>");
-    for r in pred
-        .and_then(|v| v.get("results"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for r in data::items(pred, "results") {
         let id = data::text(r, "id");
         let status = data::text(r, "status");
         let message = data::text(r, "message");
@@ -1097,12 +1087,7 @@ pub fn record(p: &RecordPage<'_>) -> String {
     body.push_str("</tbody></table>");
 
     body.push_str("<h2>Evidence</h2><table><thead><tr><th>kind</th><th>path</th><th>digest</th><th>stored</th></tr></thead><tbody>");
-    for ev in pred
-        .and_then(|v| v.get("evidence"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for ev in data::items(pred, "evidence") {
         let sha = ev
             .pointer("/digest/sha256")
             .and_then(Value::as_str)
@@ -1124,12 +1109,7 @@ pub fn record(p: &RecordPage<'_>) -> String {
     body.push_str("</tbody></table>");
 
     body.push_str("<h2>Bundles</h2><table><thead><tr><th>bundle</th><th>version</th><th>path</th><th>digest</th></tr></thead><tbody>");
-    for b in pred
-        .and_then(|v| v.get("bundles"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for b in data::items(pred, "bundles") {
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
