@@ -238,7 +238,7 @@ fn eval(o: &Opts) -> Result<()> {
         })
     });
     let value = value?;
-    let (input, prepare_ms) = timed(|| Arc::new(PreparedInput::new(value, Value::Null)));
+    let (input, prepare_ms) = timed(|| Arc::new(PreparedInput::new(value)));
     let params = Map::new();
     let run = || bundle.evaluate(&input, &params, Some(lang), limits());
     // The first evaluation also converts the input into the engine's value
@@ -303,7 +303,7 @@ fn floor(o: &Opts) -> Result<()> {
                 &GitContext::default(),
                 None,
             );
-            PreparedInput::new(d, Value::Null)
+            PreparedInput::new(d)
         });
         doc.push(t);
     }
@@ -380,7 +380,7 @@ fn check(o: &Opts) -> Result<()> {
     for _ in 0..iters {
         let (input, t) = timed(|| {
             let doc = gate::input_document(&loaded.evidence, plan.now, &plan.git, None);
-            PreparedInput::new(doc, Value::Null)
+            PreparedInput::new(doc)
         });
         t_doc.push(t);
         bytes = input.json.len();

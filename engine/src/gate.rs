@@ -312,7 +312,7 @@ pub fn evaluate(plan: &Plan, loaded: &Loaded) -> Report {
         &plan.git,
         cfg.context.environment.as_deref(),
     );
-    let input = Arc::new(PreparedInput::new(doc, Value::Null));
+    let input = Arc::new(PreparedInput::new(doc));
     let input_digest = hex::encode(Sha256::digest(input.json.as_bytes()));
     let present = loaded.evidence.present();
     let today = plan.now.to_zoned(jiff::tz::TimeZone::UTC).date();

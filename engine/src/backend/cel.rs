@@ -76,6 +76,7 @@ fn env() -> Result<Arc<Env>, String> {
             .map_err(|e| e.to_string())?;
         env.add_extension(cel::extensions::lists)
             .map_err(|e| e.to_string())?;
+        super::cel_regex::register(&mut env)?;
         Ok(Arc::new(env))
     })
     .clone()
@@ -323,16 +324,23 @@ fn find_ident(expr: &str, name: &str) -> Option<usize> {
 }
 
 impl Compiled for CelCompiled {
-    fn session(&self, input: &PreparedInput) -> Result<Box<dyn Session>, String> {
-        let mut bound = Vec::with_capacity(VARIABLES.len());
-        for name in VARIABLES {
-            let value = if *name == "params" {
-                &input.params
-            } else {
-                input.value.get(*name).unwrap_or(&Value::Null)
-            };
-            bound.push((*name, to_cel(value)));
-        }
+    fn session(&self, input: &PreparedInput, params: &Value) -> Result<Box<dyn Session>, String> {
+        // The input's names in VARIABLES order, converted once per input for
+        // every bundle and session; `params` is the bundle's own.
+        let inputs = input.cel_values.get_or_init(|| {
+            VARIABLES
+                .iter()
+                .filter(|name| **name != "params")
+                .map(|name| to_cel(input.value.get(*name).unwrap_or(&Value::Null)))
+                .collect()
+        });
+        let mut bound: Vec<(&'static str, CelValue)> = VARIABLES
+            .iter()
+            .filter(|name| **name != "params")
+            .copied()
+            .zip(inputs.iter().cloned())
+            .collect();
+        bound.push(("params", to_cel(params)));
         Ok(Box::new(CelSession {
             env: Arc::clone(&self.env),
             bound,
@@ -458,8 +466,8 @@ mod tests {
 
     fn eval(expr: &str, input: Value) -> RuleEval {
         let c = compile(&[rule(expr)]).unwrap();
-        let prepared = PreparedInput::new(input, json!({"max": 1}));
-        c.session(&prepared).unwrap().eval(0)
+        let prepared = PreparedInput::new(input);
+        c.session(&prepared, &json!({"max": 1})).unwrap().eval(0)
     }
 
     #[test]
@@ -529,9 +537,9 @@ mod tests {
         // At the limit, everything still runs on an ordinary test thread.
         let chain = format!("release{} == 1", ".a".repeat(MAX_OPERATORS - 2));
         let c = compile(&[rule(&chain)]).unwrap();
-        let prepared = PreparedInput::new(json!({"release": {}}), json!({}));
+        let prepared = PreparedInput::new(json!({"release": {}}));
         assert!(matches!(
-            c.session(&prepared).unwrap().eval(0),
+            c.session(&prepared, &json!({})).unwrap().eval(0),
             RuleEval::Error(_)
         ));
         let ors = format!(
@@ -540,7 +548,7 @@ mod tests {
         );
         let c = compile(&[rule(&ors)]).unwrap();
         assert!(
-            matches!(c.session(&prepared).unwrap().eval(0), RuleEval::Ran { deny, .. } if deny.is_empty())
+            matches!(c.session(&prepared, &json!({})).unwrap().eval(0), RuleEval::Ran { deny, .. } if deny.is_empty())
         );
     }
 

@@ -11,11 +11,13 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use super::{PreparedInput, RuleEval, SharedCompiled};
+use serde_json::Value;
+
+use super::{Compiled, PreparedInput, RuleEval, SharedCompiled};
 
 /// Name of the worker threads, so a front end's panic hook can stay quiet
 /// about panics this module already reports as rule errors.
@@ -26,8 +28,11 @@ pub const WORKER_THREAD_NAME: &str = "shipgate-eval";
 pub struct EvalLimits {
     /// Time budget of each rule (and of converting the input once).
     pub rule_timeout: Duration,
-    /// Stack of the worker thread.
+    /// Stack of each worker thread.
     pub stack_bytes: usize,
+    /// Most worker threads evaluating one bundle's rules at once
+    /// (default: [`eval_threads`]).
+    pub threads: usize,
 }
 
 impl Default for EvalLimits {
@@ -35,6 +40,7 @@ impl Default for EvalLimits {
         EvalLimits {
             rule_timeout: Duration::from_secs(10),
             stack_bytes: 256 * 1024 * 1024,
+            threads: eval_threads(),
         }
     }
 }
@@ -44,84 +50,214 @@ enum Msg {
     Rule(RuleEval),
 }
 
-/// Evaluates the rules at `indices` of `compiled` against `input`, each within
-/// the budget. Always returns exactly one result per index, in order.
+/// How many worker threads one evaluation may use: the machine's cores, at
+/// most [`MAX_WORKERS`]. `SHIPGATE_EVAL_THREADS` overrides it (1 evaluates
+/// every rule on one thread, as a baseline).
+pub fn eval_threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::env::var("SHIPGATE_EVAL_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .min(MAX_WORKERS)
+    })
+}
+
+/// Upper bound on worker threads per evaluation.
+const MAX_WORKERS: usize = 8;
+
+/// One worker's share of the rules and how far it got.
+struct Worker {
+    /// Positions (into the caller's `indices`) this worker evaluates, in order.
+    positions: Vec<usize>,
+    /// How many of them have reported.
+    done: usize,
+    /// Whether its input is prepared.
+    ready: bool,
+    /// When it last reported (or started).
+    since: Instant,
+    /// Abandoned after an overrun or a crash.
+    gone: bool,
+}
+
+/// Evaluates the rules at `indices` of `compiled` against `input` with the
+/// bundle's `params`, each within the budget. Always returns exactly one
+/// result per index, in order.
+///
+/// Independent rules run in parallel: the indices are dealt round-robin to
+/// `limits.threads` workers, each with its own session on the shared,
+/// once-converted input. The budget is per worker: a worker that is silent
+/// for longer than `rule_timeout` has its current rule reported as over the
+/// budget and the rest of its share as not evaluated, while the others finish.
 pub(crate) fn evaluate(
     compiled: SharedCompiled,
     input: Arc<PreparedInput>,
+    params: Arc<Value>,
     indices: Vec<usize>,
     limits: EvalLimits,
 ) -> Vec<RuleEval> {
     let count = indices.len();
-    let (tx, rx) = mpsc::channel();
-    let worker = std::thread::Builder::new()
-        .name(WORKER_THREAD_NAME.to_owned())
-        .stack_size(limits.stack_bytes)
-        .spawn(move || {
-            let session = catch_unwind(AssertUnwindSafe(|| compiled.session(&input)));
-            let mut session = match session {
-                Ok(Ok(s)) => {
-                    let _ = tx.send(Msg::Ready(Ok(())));
-                    s
+    if count == 0 {
+        return Vec::new();
+    }
+    let threads = limits.threads.clamp(1, count);
+    let (tx, rx) = mpsc::channel::<(usize, Msg)>();
+    let mut workers = Vec::with_capacity(threads);
+    for w in 0..threads {
+        let positions: Vec<usize> = (w..count).step_by(threads).collect();
+        let share: Vec<usize> = positions
+            .iter()
+            .filter_map(|p| indices.get(*p).copied())
+            .collect();
+        let (compiled, input, params, tx) = (
+            Arc::clone(&compiled),
+            Arc::clone(&input),
+            Arc::clone(&params),
+            tx.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name(WORKER_THREAD_NAME.to_owned())
+            .stack_size(limits.stack_bytes)
+            .spawn(move || work(w, &*compiled, &input, &params, share, &tx));
+        workers.push(Worker {
+            positions,
+            done: 0,
+            ready: false,
+            since: Instant::now(),
+            gone: false,
+        });
+        if let Err(e) = spawned {
+            return all_errors(count, &format!("cannot start an evaluation thread: {e}"));
+        }
+    }
+    drop(tx);
+    let budget_ms = limits.rule_timeout.as_millis();
+    let mut out: Vec<Option<RuleEval>> = (0..count).map(|_| None).collect();
+    loop {
+        let busy = workers
+            .iter()
+            .filter(|w| !w.gone && w.done < w.positions.len())
+            .map(|w| w.since + limits.rule_timeout)
+            .min();
+        let Some(deadline) = busy else { break };
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok((w, msg)) => {
+                let Some(worker) = workers.get_mut(w) else {
+                    continue;
+                };
+                if worker.gone {
+                    continue;
                 }
-                Ok(Err(e)) => {
-                    let _ = tx.send(Msg::Ready(Err(e)));
-                    return;
-                }
-                Err(p) => {
-                    let _ = tx.send(Msg::Ready(Err(panic_text(p.as_ref()))));
-                    return;
-                }
-            };
-            for i in indices {
-                let r = catch_unwind(AssertUnwindSafe(|| session.eval(i)))
-                    .unwrap_or_else(|p| RuleEval::Error(panic_text(p.as_ref())));
-                if tx.send(Msg::Rule(r)).is_err() {
-                    return;
+                worker.since = Instant::now();
+                match msg {
+                    Msg::Ready(Ok(())) => worker.ready = true,
+                    Msg::Ready(Err(e)) => {
+                        let e = format!("cannot prepare the input: {e}");
+                        fill(&mut out, worker, RuleEval::Error(e.clone()), &e);
+                    }
+                    Msg::Rule(r) => {
+                        if let Some(slot) = worker
+                            .positions
+                            .get(worker.done)
+                            .and_then(|p| out.get_mut(*p))
+                        {
+                            *slot = Some(r);
+                        }
+                        worker.done += 1;
+                    }
                 }
             }
-        });
-    if let Err(e) = worker {
-        return all_errors(count, &format!("cannot start an evaluation thread: {e}"));
+            Err(RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                for worker in workers
+                    .iter_mut()
+                    .filter(|w| !w.gone && w.done < w.positions.len())
+                    .filter(|w| w.since + limits.rule_timeout <= now)
+                {
+                    if worker.ready {
+                        fill(
+                            &mut out,
+                            worker,
+                            RuleEval::Error(format!(
+                                "evaluation exceeded the time budget of {budget_ms} ms"
+                            )),
+                            "not evaluated: an earlier rule of this bundle exceeded its time budget",
+                        );
+                    } else {
+                        let e = format!(
+                            "preparing the input exceeded the time budget of {budget_ms} ms"
+                        );
+                        fill(&mut out, worker, RuleEval::Error(e.clone()), &e);
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                for worker in workers.iter_mut().filter(|w| !w.gone) {
+                    let e = "the evaluation thread stopped unexpectedly";
+                    fill(&mut out, worker, RuleEval::Error(e.to_owned()), e);
+                }
+            }
+        }
     }
-    let budget_ms = limits.rule_timeout.as_millis();
-    match rx.recv_timeout(limits.rule_timeout) {
-        Ok(Msg::Ready(Ok(()))) => {}
-        Ok(Msg::Ready(Err(e))) => {
-            return all_errors(count, &format!("cannot prepare the input: {e}"));
-        }
-        Ok(Msg::Rule(_)) | Err(RecvTimeoutError::Disconnected) => {
-            return all_errors(count, "the evaluation thread stopped unexpectedly");
-        }
-        Err(RecvTimeoutError::Timeout) => {
-            return all_errors(
-                count,
-                &format!("preparing the input exceeded the time budget of {budget_ms} ms"),
+    out.into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                RuleEval::Error("the evaluation thread stopped unexpectedly".to_owned())
+            })
+        })
+        .collect()
+}
+
+/// Ends `worker`: its next rule gets `first`, the rest of its share `rest`.
+fn fill(out: &mut [Option<RuleEval>], worker: &mut Worker, first: RuleEval, rest: &str) {
+    let mut first = Some(first);
+    for p in worker.positions.iter().skip(worker.done) {
+        if let Some(slot) = out.get_mut(*p) {
+            *slot = Some(
+                first
+                    .take()
+                    .unwrap_or_else(|| RuleEval::Error(rest.to_owned())),
             );
         }
     }
-    let mut out = Vec::with_capacity(count);
-    while out.len() < count {
-        match rx.recv_timeout(limits.rule_timeout) {
-            Ok(Msg::Rule(r)) => out.push(r),
-            Ok(Msg::Ready(_)) | Err(RecvTimeoutError::Disconnected) => {
-                out.push(RuleEval::Error(
-                    "the evaluation thread stopped unexpectedly".to_owned(),
-                ));
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                out.push(RuleEval::Error(format!(
-                    "evaluation exceeded the time budget of {budget_ms} ms"
-                )));
-                let rest = count - out.len();
-                out.extend(all_errors(
-                    rest,
-                    "not evaluated: an earlier rule of this bundle exceeded its time budget",
-                ));
-            }
+    worker.done = worker.positions.len();
+    worker.gone = true;
+}
+
+/// One worker: opens a session, evaluates its share, reports each result.
+fn work(
+    id: usize,
+    compiled: &dyn Compiled,
+    input: &PreparedInput,
+    params: &Value,
+    share: Vec<usize>,
+    tx: &mpsc::Sender<(usize, Msg)>,
+) {
+    let session = catch_unwind(AssertUnwindSafe(|| compiled.session(input, params)));
+    let mut session = match session {
+        Ok(Ok(s)) => {
+            let _ = tx.send((id, Msg::Ready(Ok(()))));
+            s
+        }
+        Ok(Err(e)) => {
+            let _ = tx.send((id, Msg::Ready(Err(e))));
+            return;
+        }
+        Err(p) => {
+            let _ = tx.send((id, Msg::Ready(Err(panic_text(p.as_ref())))));
+            return;
+        }
+    };
+    for i in share {
+        let r = catch_unwind(AssertUnwindSafe(|| session.eval(i)))
+            .unwrap_or_else(|p| RuleEval::Error(panic_text(p.as_ref())));
+        if tx.send((id, Msg::Rule(r))).is_err() {
+            return;
         }
     }
-    out
 }
 
 /// Runs `f` on a thread with a large stack, turning a panic into an error:
@@ -158,13 +294,13 @@ fn panic_text(p: &(dyn Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Compiled, Session};
+    use crate::backend::Session;
 
     struct Fake;
     struct FakeSession;
 
     impl Compiled for Fake {
-        fn session(&self, _: &PreparedInput) -> Result<Box<dyn Session>, String> {
+        fn session(&self, _: &PreparedInput, _: &Value) -> Result<Box<dyn Session>, String> {
             Ok(Box::new(FakeSession))
         }
     }
@@ -174,33 +310,84 @@ mod tests {
             match index {
                 0 => RuleEval::Ran {
                     deny: vec![],
-                    warn: vec![],
+                    warn: vec![index_violation(index)],
                 },
                 1 => panic!("boom"),
-                _ => loop {
+                2 => loop {
                     std::thread::sleep(Duration::from_millis(50));
+                },
+                _ => RuleEval::Ran {
+                    deny: vec![index_violation(index)],
+                    warn: vec![],
                 },
             }
         }
     }
 
-    #[test]
-    fn panics_and_overruns_become_rule_errors() {
-        let input = Arc::new(PreparedInput::new(
-            serde_json::Value::Null,
-            serde_json::Value::Null,
-        ));
+    fn index_violation(index: usize) -> crate::backend::Violation {
+        crate::backend::Violation {
+            msg: index.to_string(),
+            details: serde_json::Map::new(),
+        }
+    }
+
+    fn run(indices: Vec<usize>, threads: usize) -> Vec<RuleEval> {
+        let input = Arc::new(PreparedInput::new(Value::Null));
         let limits = EvalLimits {
             // Generous: on a loaded machine even the instant rules need time
             // to be scheduled; only the endless one may hit the budget.
             rule_timeout: Duration::from_millis(1500),
             stack_bytes: 1 << 20,
+            threads,
         };
-        let out = evaluate(Arc::new(Fake), input, vec![0, 1, 2, 3], limits);
+        evaluate(
+            Arc::new(Fake),
+            input,
+            Arc::new(Value::Null),
+            indices,
+            limits,
+        )
+    }
+
+    fn denied(r: &RuleEval) -> Option<&str> {
+        match r {
+            RuleEval::Ran { deny, .. } => deny.first().map(|v| v.msg.as_str()),
+            RuleEval::Error(_) => None,
+        }
+    }
+
+    #[test]
+    fn panics_and_overruns_become_rule_errors() {
+        let out = run(vec![0, 1, 2, 3], 1);
         assert_eq!(out.len(), 4);
         assert!(matches!(out[0], RuleEval::Ran { .. }));
         assert!(matches!(&out[1], RuleEval::Error(e) if e.contains("boom")));
         assert!(matches!(&out[2], RuleEval::Error(e) if e.contains("time budget of 1500 ms")));
         assert!(matches!(&out[3], RuleEval::Error(e) if e.contains("not evaluated")));
+    }
+
+    #[test]
+    fn parallel_workers_keep_order_and_only_the_overrunning_share_is_lost() {
+        // Two workers: [0, 2, 4, 6] and [1, 3, 5, 7]. The first hangs on 2.
+        let out = run(vec![0, 1, 2, 3, 4, 5, 6, 7], 2);
+        assert_eq!(out.len(), 8);
+        assert!(matches!(&out[0], RuleEval::Ran { warn, .. } if warn[0].msg == "0"));
+        assert!(matches!(&out[1], RuleEval::Error(e) if e.contains("boom")));
+        assert!(matches!(&out[2], RuleEval::Error(e) if e.contains("time budget of 1500 ms")));
+        for i in [4, 6] {
+            assert!(matches!(&out[i], RuleEval::Error(e) if e.contains("not evaluated")));
+        }
+        for i in [3, 5, 7] {
+            assert_eq!(denied(&out[i]), Some(i.to_string().as_str()));
+        }
+    }
+
+    #[test]
+    fn more_threads_than_rules_and_no_rules() {
+        let out = run(vec![3, 0, 5], 8);
+        assert_eq!(denied(&out[0]), Some("3"));
+        assert!(matches!(&out[1], RuleEval::Ran { deny, .. } if deny.is_empty()));
+        assert_eq!(denied(&out[2]), Some("5"));
+        assert!(run(vec![], 4).is_empty());
     }
 }

@@ -8,6 +8,7 @@
 //! rule's `error` instead of a crash or a hang.
 
 pub(crate) mod cel;
+mod cel_regex;
 pub mod guard;
 pub(crate) mod rego;
 mod rego_recursion;
@@ -102,55 +103,48 @@ pub enum RuleEval {
     Error(String),
 }
 
-/// The input document, shared by every backend of an evaluation.
+/// The input document, shared by every bundle and backend of an evaluation.
 ///
 /// Each engine's own value type is built from it at most once per evaluation
-/// and shared by all bundles (conftest re-converted its input for every rule
-/// and took minutes on large plans).
+/// and shared by all bundles and rules (conftest re-converted its input for
+/// every rule and took minutes on large plans). A bundle's parameters are not
+/// part of it: they travel beside it, so bundles with different parameters
+/// share one copy.
 pub struct PreparedInput {
     /// As a JSON value.
     pub value: Value,
     /// As JSON text (regorus parses text faster than it converts values).
     pub json: String,
-    /// The bundle's parameters (`data.params` in Rego, `params` in CEL).
-    pub params: Value,
-    pub(crate) rego_value: OnceLock<regorus::Value>,
+    pub(crate) rego_value: OnceLock<Result<regorus::Value, String>>,
+    pub(crate) cel_values: OnceLock<Vec<::cel::Value>>,
 }
 
 impl PreparedInput {
-    /// Prepares `value` for evaluation with `params`.
-    pub fn new(value: Value, params: Value) -> Self {
+    /// Prepares `value` for evaluation.
+    pub fn new(value: Value) -> Self {
         PreparedInput {
             json: value.to_string(),
             value,
-            params,
             rego_value: OnceLock::new(),
+            cel_values: OnceLock::new(),
         }
-    }
-
-    /// The same input with another bundle's parameters, sharing conversions.
-    pub fn with_params(self: &Arc<Self>, params: Value) -> Arc<PreparedInput> {
-        Arc::new(PreparedInput {
-            value: self.value.clone(),
-            json: self.json.clone(),
-            params,
-            rego_value: self.rego_value.clone(),
-        })
     }
 }
 
 impl std::fmt::Debug for PreparedInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedInput")
-            .field("params", &self.params)
+            .field("json_bytes", &self.json.len())
             .finish_non_exhaustive()
     }
 }
 
 /// A bundle's rules of one language, compiled.
 pub(crate) trait Compiled: Send + Sync {
-    /// Opens an evaluation against `input`: converts it once.
-    fn session(&self, input: &PreparedInput) -> Result<Box<dyn Session>, String>;
+    /// Opens an evaluation against `input` with the bundle's `params`; the
+    /// input is converted into the engine's values once per [`PreparedInput`],
+    /// however many sessions open on it.
+    fn session(&self, input: &PreparedInput, params: &Value) -> Result<Box<dyn Session>, String>;
 }
 
 /// One evaluation in progress, on the guard's worker thread.

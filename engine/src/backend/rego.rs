@@ -186,21 +186,21 @@ fn is_compile_error(text: &str) -> bool {
 }
 
 impl Compiled for RegoCompiled {
-    fn session(&self, input: &PreparedInput) -> Result<Box<dyn Session>, String> {
-        let value = match input.rego_value.get() {
-            Some(v) => v.clone(),
-            None => {
-                let v = regorus::Value::from_json_str(&input.json).map_err(|e| e.to_string())?;
-                // Another bundle may have raced us here; either copy is the same.
-                let _ = input.rego_value.set(v.clone());
-                v
-            }
-        };
+    fn session(
+        &self,
+        input: &PreparedInput,
+        params: &serde_json::Value,
+    ) -> Result<Box<dyn Session>, String> {
+        // Concurrent sessions wait for the first conversion rather than
+        // repeat it.
+        let value = input
+            .rego_value
+            .get_or_init(|| regorus::Value::from_json_str(&input.json).map_err(|e| e.to_string()))
+            .clone()?;
         let mut engine = self.engine.clone();
-        let params = regorus::Value::from_json_str(
-            &serde_json::json!({ "params": input.params }).to_string(),
-        )
-        .map_err(|e| format!("bundle parameters: {e}"))?;
+        let params =
+            regorus::Value::from_json_str(&serde_json::json!({ "params": params }).to_string())
+                .map_err(|e| format!("bundle parameters: {e}"))?;
         engine
             .add_data(params)
             .map_err(|e| format!("bundle parameters: {e}"))?;
@@ -413,8 +413,8 @@ mod tests {
     }
 
     fn run(c: &RegoCompiled, input: serde_json::Value) -> RuleEval {
-        let prepared = PreparedInput::new(input, json!({"max": 2}));
-        c.session(&prepared).unwrap().eval(0)
+        let prepared = PreparedInput::new(input);
+        c.session(&prepared, &json!({"max": 2})).unwrap().eval(0)
     }
 
     #[test]

@@ -333,7 +333,7 @@ impl Bundle {
         for (k, v) in params {
             merged.insert(k.clone(), v.clone());
         }
-        let input = input.with_params(Value::Object(merged));
+        let params = Arc::new(Value::Object(merged));
         let want = prefer.unwrap_or(self.engine);
         let chosen: Vec<(Language, usize)> = self
             .rules
@@ -359,8 +359,13 @@ impl Bundle {
             if indices.is_empty() {
                 continue;
             }
-            let results =
-                guard::evaluate(Arc::clone(compiled), Arc::clone(&input), indices, limits);
+            let results = guard::evaluate(
+                Arc::clone(compiled),
+                Arc::clone(input),
+                Arc::clone(&params),
+                indices,
+                limits,
+            );
             for (pos, r) in positions.into_iter().zip(results) {
                 if let Some(slot) = out.get_mut(pos) {
                     *slot = Some((*lang, r));

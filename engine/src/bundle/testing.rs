@@ -245,7 +245,7 @@ pub fn run(dir: &Path, display: &str) -> Result<TestReport, Problems> {
                 continue;
             }
         };
-        let input = Arc::new(PreparedInput::new(doc, Value::Null));
+        let input = Arc::new(PreparedInput::new(doc));
         let mut by_lang: BTreeMap<Language, Vec<decision::RuleResult>> = BTreeMap::new();
         for lang in &languages {
             let evals: Vec<(Language, RuleEval)> =
