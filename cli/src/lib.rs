@@ -18,6 +18,10 @@ use shipgate_engine::decision::FailOn;
 use shipgate_engine::report;
 use shipgate_engine::{Config, GitContext, Language, Plan, Problem, Problems, SourceFile, Verdict};
 
+/// The allocator of both binaries (they link this library).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes (documented in the README).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Exit {

@@ -193,20 +193,29 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
         sbom: sbom_opts,
         trusted: &trusted,
     };
-    let evidence = match Evidence::load(&paths, opts) {
+    let limits = BundleLimits {
+        eval: eval_limits(cfg),
+        ..BundleLimits::default()
+    };
+    // Evidence and bundles are independent: read them at the same time.
+    let (evidence, loaded_bundles) = crate::parallel::join(
+        || Evidence::load(&paths, opts),
+        || {
+            crate::parallel::map(&cfg.bundles, |b| {
+                Bundle::load(&b.path, &b.path.display().to_string(), &limits)
+            })
+        },
+    );
+    let evidence = match evidence {
         Ok(e) => Some(e),
         Err(ps) => {
             problems.extend(ps);
             None
         }
     };
-    let limits = BundleLimits {
-        eval: eval_limits(cfg),
-        ..BundleLimits::default()
-    };
     let mut bundles = Vec::new();
-    for b in &cfg.bundles {
-        match Bundle::load(&b.path, &b.path.display().to_string(), &limits) {
+    for (b, loaded) in cfg.bundles.iter().zip(loaded_bundles) {
+        match loaded {
             Ok(bundle) => {
                 problems.extend(bundle.warnings.clone());
                 bundles.push((bundle, b.params.clone()));

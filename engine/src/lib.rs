@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod gate;
 pub mod json;
 pub mod ledger;
+mod parallel;
 pub mod record;
 pub mod replay;
 pub mod report;

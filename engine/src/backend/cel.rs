@@ -64,7 +64,16 @@ impl std::fmt::Debug for CelCompiled {
 
 pub(crate) struct CelCompiled {
     env: Arc<Env>,
-    programs: Arc<Vec<(Program, String)>>,
+    programs: Arc<Vec<CelProgram>>,
+}
+
+/// One compiled rule: the crate's program, its direct translation when the
+/// expression is in the subset [`cel_fast`](super::cel_fast) implements, and
+/// the rule's title.
+struct CelProgram {
+    program: Program,
+    fast: Option<super::cel_fast::FastProgram>,
+    title: String,
 }
 
 /// The standard environment plus the strings extension, built once.
@@ -97,7 +106,11 @@ fn compile_all(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
     let mut programs = Vec::with_capacity(rules.len());
     for rule in rules {
         match compile_one(&env, rule) {
-            Ok(p) => programs.push((p, rule.title.clone())),
+            Ok(program) => programs.push(CelProgram {
+                fast: super::cel_fast::compile(program.expression()),
+                program,
+                title: rule.title.clone(),
+            }),
             Err(p) => problems.push(p),
         }
     }
@@ -324,26 +337,16 @@ fn find_ident(expr: &str, name: &str) -> Option<usize> {
 }
 
 impl Compiled for CelCompiled {
-    fn session(&self, input: &PreparedInput, params: &Value) -> Result<Box<dyn Session>, String> {
-        // The input's names in VARIABLES order, converted once per input for
-        // every bundle and session; `params` is the bundle's own.
-        let inputs = input.cel_values.get_or_init(|| {
-            VARIABLES
-                .iter()
-                .filter(|name| **name != "params")
-                .map(|name| to_cel(input.value.get(*name).unwrap_or(&Value::Null)))
-                .collect()
-        });
-        let mut bound: Vec<(&'static str, CelValue)> = VARIABLES
-            .iter()
-            .filter(|name| **name != "params")
-            .copied()
-            .zip(inputs.iter().cloned())
-            .collect();
-        bound.push(("params", to_cel(params)));
+    fn session(
+        &self,
+        input: &Arc<PreparedInput>,
+        params: &Value,
+    ) -> Result<Box<dyn Session>, String> {
         Ok(Box::new(CelSession {
             env: Arc::clone(&self.env),
-            bound,
+            input: Arc::clone(input),
+            params: params.clone(),
+            bound: None,
             programs: Arc::clone(&self.programs),
         }))
     }
@@ -351,47 +354,110 @@ impl Compiled for CelCompiled {
 
 struct CelSession {
     env: Arc<Env>,
-    bound: Vec<(&'static str, CelValue)>,
-    programs: Arc<Vec<(Program, String)>>,
+    input: Arc<PreparedInput>,
+    params: Value,
+    /// The crate's values of VARIABLES, made on the first rule the fast path
+    /// cannot answer.
+    bound: Option<Vec<(&'static str, CelValue)>>,
+    programs: Arc<Vec<CelProgram>>,
 }
 
 impl Session for CelSession {
     fn eval(&mut self, index: usize) -> RuleEval {
-        let Some((program, title)) = self.programs.get(index) else {
+        let programs = Arc::clone(&self.programs);
+        let Some(rule) = programs.get(index) else {
             return RuleEval::Error(format!("no compiled CEL rule #{index}"));
         };
+        if let Some(fast) = &rule.fast {
+            static NULL: Value = Value::Null;
+            let vars: Vec<(&str, &Value)> = VARIABLES
+                .iter()
+                .map(|name| {
+                    let value = if *name == "params" {
+                        &self.params
+                    } else {
+                        self.input.value.get(*name).unwrap_or(&NULL)
+                    };
+                    (*name, value)
+                })
+                .collect();
+            // Anything but a bool or a list of violations, like every error,
+            // is the crate's to report in its own words.
+            match fast.eval(&vars) {
+                Ok(Value::Bool(ok)) => return verdict(ok, &rule.title),
+                Ok(Value::Array(items)) => return violations(items, &rule.title),
+                Ok(_) | Err(_) => {}
+            }
+        }
+        self.eval_with_crate(rule)
+    }
+}
+
+impl CelSession {
+    /// Evaluates `rule` with the `cel` crate.
+    fn eval_with_crate(&mut self, rule: &CelProgram) -> RuleEval {
+        let bound = self.bound.get_or_insert_with(|| {
+            // The input's names in VARIABLES order, converted once per input
+            // for every bundle and session; `params` is the bundle's own.
+            let inputs = self.input.cel_values.get_or_init(|| {
+                VARIABLES
+                    .iter()
+                    .filter(|name| **name != "params")
+                    .map(|name| to_cel(self.input.value.get(*name).unwrap_or(&Value::Null)))
+                    .collect()
+            });
+            let mut bound: Vec<(&'static str, CelValue)> = VARIABLES
+                .iter()
+                .filter(|name| **name != "params")
+                .copied()
+                .zip(inputs.iter().cloned())
+                .collect();
+            bound.push(("params", to_cel(&self.params)));
+            bound
+        });
         let mut ctx = Context::with_env(Arc::clone(&self.env));
-        for (name, value) in &self.bound {
+        for (name, value) in bound.iter() {
             ctx.add_variable_from_value(*name, value.clone());
         }
-        match program.execute(&ctx) {
-            Ok(CelValue::Bool(true)) => RuleEval::Ran {
-                deny: vec![],
-                warn: vec![],
+        match rule.program.execute(&ctx) {
+            Ok(CelValue::Bool(ok)) => verdict(ok, &rule.title),
+            Ok(CelValue::List(items)) => match items.iter().map(from_cel).collect() {
+                Ok(items) => violations(items, &rule.title),
+                Err(e) => RuleEval::Error(format!("CEL result: {e}")),
             },
-            Ok(CelValue::Bool(false)) => RuleEval::Ran {
-                deny: vec![Violation {
-                    msg: title.clone(),
-                    details: Map::new(),
-                }],
-                warn: vec![],
-            },
-            Ok(CelValue::List(items)) => {
-                let mut deny = Vec::with_capacity(items.len());
-                for item in items.iter() {
-                    match from_cel(item).and_then(|v| Violation::from_value(v, title)) {
-                        Ok(v) => deny.push(v),
-                        Err(e) => return RuleEval::Error(format!("CEL result: {e}")),
-                    }
-                }
-                RuleEval::Ran { deny, warn: vec![] }
-            }
             Ok(other) => RuleEval::Error(format!(
                 "a CEL rule must return a bool or a list of violations, found {}",
                 other.type_of()
             )),
             Err(e) => RuleEval::Error(format!("CEL evaluation failed: {e}")),
         }
+    }
+}
+
+/// A rule's `true` (pass) or `false` (one violation: the rule's title).
+fn verdict(ok: bool, title: &str) -> RuleEval {
+    RuleEval::Ran {
+        deny: if ok {
+            vec![]
+        } else {
+            vec![Violation {
+                msg: title.to_owned(),
+                details: Map::new(),
+            }]
+        },
+        warn: vec![],
+    }
+}
+
+/// A rule's list of violations (strings, or maps with `msg`).
+fn violations(items: Vec<Value>, title: &str) -> RuleEval {
+    match items
+        .into_iter()
+        .map(|v| Violation::from_value(v, title))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(deny) => RuleEval::Ran { deny, warn: vec![] },
+        Err(e) => RuleEval::Error(format!("CEL result: {e}")),
     }
 }
 
@@ -466,7 +532,7 @@ mod tests {
 
     fn eval(expr: &str, input: Value) -> RuleEval {
         let c = compile(&[rule(expr)]).unwrap();
-        let prepared = PreparedInput::new(input);
+        let prepared = Arc::new(PreparedInput::new(input));
         c.session(&prepared, &json!({"max": 1})).unwrap().eval(0)
     }
 
@@ -537,7 +603,7 @@ mod tests {
         // At the limit, everything still runs on an ordinary test thread.
         let chain = format!("release{} == 1", ".a".repeat(MAX_OPERATORS - 2));
         let c = compile(&[rule(&chain)]).unwrap();
-        let prepared = PreparedInput::new(json!({"release": {}}));
+        let prepared = Arc::new(PreparedInput::new(json!({"release": {}})));
         assert!(matches!(
             c.session(&prepared, &json!({})).unwrap().eval(0),
             RuleEval::Error(_)

@@ -31,7 +31,7 @@ fn cache() -> &'static Mutex<Cache> {
 }
 
 /// The compiled pattern, or the message saying why it is not one.
-fn compiled(pattern: &str) -> Result<Arc<regex::Regex>, String> {
+pub(crate) fn compiled(pattern: &str) -> Result<Arc<regex::Regex>, String> {
     let mut cache = cache().lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(hit) = cache.get(pattern) {
         return hit.clone();

@@ -231,7 +231,7 @@ fn fill(out: &mut [Option<RuleEval>], worker: &mut Worker, first: RuleEval, rest
 fn work(
     id: usize,
     compiled: &dyn Compiled,
-    input: &PreparedInput,
+    input: &Arc<PreparedInput>,
     params: &Value,
     share: Vec<usize>,
     tx: &mpsc::Sender<(usize, Msg)>,
@@ -300,7 +300,7 @@ mod tests {
     struct FakeSession;
 
     impl Compiled for Fake {
-        fn session(&self, _: &PreparedInput, _: &Value) -> Result<Box<dyn Session>, String> {
+        fn session(&self, _: &Arc<PreparedInput>, _: &Value) -> Result<Box<dyn Session>, String> {
             Ok(Box::new(FakeSession))
         }
     }

@@ -8,6 +8,7 @@
 //! rule's `error` instead of a crash or a hang.
 
 pub(crate) mod cel;
+mod cel_fast;
 mod cel_regex;
 pub mod guard;
 pub(crate) mod rego;
@@ -144,7 +145,11 @@ pub(crate) trait Compiled: Send + Sync {
     /// Opens an evaluation against `input` with the bundle's `params`; the
     /// input is converted into the engine's values once per [`PreparedInput`],
     /// however many sessions open on it.
-    fn session(&self, input: &PreparedInput, params: &Value) -> Result<Box<dyn Session>, String>;
+    fn session(
+        &self,
+        input: &Arc<PreparedInput>,
+        params: &Value,
+    ) -> Result<Box<dyn Session>, String>;
 }
 
 /// One evaluation in progress, on the guard's worker thread.

@@ -14,6 +14,7 @@
 //! Determinism: the clock, network, randomness and environment builtins are
 //! refused at load time; `context.now` is the only time a policy sees.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
@@ -56,6 +57,12 @@ pub(crate) struct RegoCompiled {
     engine: regorus::Engine,
     targets: Vec<Target>,
     timeout: Duration,
+    /// The engine with the last parameters added and its modules analysed,
+    /// keyed by the parameters' JSON. regorus re-analyses every module
+    /// (scheduling, loop hoisting) whenever data changes, so sessions with
+    /// the same parameters — every worker of an evaluation, every release
+    /// checked with the same bundle settings — clone this one instead.
+    prepared: std::sync::Mutex<Option<(String, regorus::Engine)>>,
 }
 
 /// Compiles the modules and resolves each rule's `deny` / `warn` sets.
@@ -157,6 +164,7 @@ pub(crate) fn compile(
             engine,
             targets,
             timeout,
+            prepared: std::sync::Mutex::new(None),
         })
     } else {
         Err(problems)
@@ -188,7 +196,7 @@ fn is_compile_error(text: &str) -> bool {
 impl Compiled for RegoCompiled {
     fn session(
         &self,
-        input: &PreparedInput,
+        input: &Arc<PreparedInput>,
         params: &serde_json::Value,
     ) -> Result<Box<dyn Session>, String> {
         // Concurrent sessions wait for the first conversion rather than
@@ -197,13 +205,7 @@ impl Compiled for RegoCompiled {
             .rego_value
             .get_or_init(|| regorus::Value::from_json_str(&input.json).map_err(|e| e.to_string()))
             .clone()?;
-        let mut engine = self.engine.clone();
-        let params =
-            regorus::Value::from_json_str(&serde_json::json!({ "params": params }).to_string())
-                .map_err(|e| format!("bundle parameters: {e}"))?;
-        engine
-            .add_data(params)
-            .map_err(|e| format!("bundle parameters: {e}"))?;
+        let mut engine = self.prepared_for(params)?;
         engine.set_input(value);
         Ok(Box::new(RegoSession {
             timeout: self.timeout,
@@ -214,6 +216,35 @@ impl Compiled for RegoCompiled {
                 .map(|t| (t.deny.clone(), t.warn.clone()))
                 .collect(),
         }))
+    }
+}
+
+impl RegoCompiled {
+    /// A copy of the engine with `params` as `data.params`, analysed.
+    fn prepared_for(&self, params: &serde_json::Value) -> Result<regorus::Engine, String> {
+        let key = serde_json::json!({ "params": params }).to_string();
+        let mut cached = self
+            .prepared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((k, engine)) = cached.as_ref()
+            && *k == key
+        {
+            return Ok(engine.clone());
+        }
+        let mut engine = self.engine.clone();
+        let data =
+            regorus::Value::from_json_str(&key).map_err(|e| format!("bundle parameters: {e}"))?;
+        engine
+            .add_data(data)
+            .map_err(|e| format!("bundle parameters: {e}"))?;
+        // Any evaluation analyses the modules; a constant query is the
+        // cheapest that does.
+        engine
+            .eval_query("true".to_owned(), false)
+            .map_err(|e| format!("preparing the Rego modules: {e:#}"))?;
+        *cached = Some((key, engine.clone()));
+        Ok(engine)
     }
 }
 
@@ -413,7 +444,7 @@ mod tests {
     }
 
     fn run(c: &RegoCompiled, input: serde_json::Value) -> RuleEval {
-        let prepared = PreparedInput::new(input);
+        let prepared = Arc::new(PreparedInput::new(input));
         c.session(&prepared, &json!({"max": 2})).unwrap().eval(0)
     }
 

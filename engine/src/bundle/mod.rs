@@ -286,18 +286,25 @@ impl Bundle {
             .filter(|f| f.path.ends_with(".rego") && !f.path.ends_with("_test.rego"))
             .map(|f| f.source.clone())
             .collect();
+        // Both languages are compiled (a broken twin is reported even when
+        // the other language runs), at the same time.
+        let (rego_compiled, cel_compiled) = crate::parallel::join(
+            || {
+                (!rego_rules.is_empty())
+                    .then(|| rego::compile(&modules, &rego_rules, limits.eval.rule_timeout))
+            },
+            || (!cel_rules.is_empty()).then(|| cel::compile(&cel_rules)),
+        );
         let mut compiled: Vec<(Language, SharedCompiled)> = Vec::new();
-        if !rego_rules.is_empty() {
-            match rego::compile(&modules, &rego_rules, limits.eval.rule_timeout) {
-                Ok(c) => compiled.push((Language::Rego, Arc::new(c))),
-                Err(ps) => problems.extend(ps),
-            }
+        match rego_compiled {
+            Some(Ok(c)) => compiled.push((Language::Rego, Arc::new(c))),
+            Some(Err(ps)) => problems.extend(ps),
+            None => {}
         }
-        if !cel_rules.is_empty() {
-            match cel::compile(&cel_rules) {
-                Ok(c) => compiled.push((Language::Cel, Arc::new(c))),
-                Err(ps) => problems.extend(ps),
-            }
+        match cel_compiled {
+            Some(Ok(c)) => compiled.push((Language::Cel, Arc::new(c))),
+            Some(Err(ps)) => problems.extend(ps),
+            None => {}
         }
         let warnings = problems.into_result()?;
         Ok(Bundle {

@@ -239,16 +239,19 @@ impl Evidence {
 /// Reads every file of `paths` with `load`, keeping what loads and adding
 /// every problem (warnings of the files that load, errors of those that do
 /// not) to `problems`.
-fn read_all<T>(
+fn read_all<T: Send>(
     paths: &[Named<'_>],
     max_bytes: u64,
     what: &str,
     problems: &mut Problems,
-    load: impl Fn(&SourceFile) -> Result<(T, Vec<Problem>), Problems>,
+    load: impl Fn(&SourceFile) -> Result<(T, Vec<Problem>), Problems> + Sync,
 ) -> Vec<(SourceFile, T)> {
+    let one = |(p, name): &Named<'_>| {
+        read(p, name, max_bytes, what).and_then(|f| load(&f).map(|(t, w)| (f, t, w)))
+    };
     let mut out = Vec::with_capacity(paths.len());
-    for (p, name) in paths {
-        match read(p, name, max_bytes, what).and_then(|f| load(&f).map(|(t, w)| (f, t, w))) {
+    for result in crate::parallel::map(paths, one) {
+        match result {
             Ok((f, t, warnings)) => {
                 problems.extend(warnings);
                 out.push((f, t));

@@ -1,0 +1,2151 @@
+//! A direct evaluator for the common subset of CEL, beside the `cel` crate.
+//!
+//! The `cel` crate converts the whole input into its own values before a rule
+//! runs, allocates on every map lookup and builds comprehension scopes per
+//! element, so a rule over a 10,000-component SBOM took 10-30 times as long as
+//! cel-js. This evaluator walks the crate's parsed syntax tree, translated
+//! once into [`FastProgram`], directly over the borrowed `serde_json` input:
+//! nothing is converted, a field access is a lookup in the JSON object, and
+//! `filter`/`map` append to one vector.
+//!
+//! It never decides anything the crate would decide differently. [`compile`]
+//! returns `None` for anything outside the subset it knows, and
+//! [`FastProgram::eval`] returns [`Fallback`] whenever the crate would fail
+//! (no such key, a type mismatch, overflow, a bad regex) or the answer is not
+//! certain to be the crate's (the crate's hash order over a map's keys, a
+//! `double` map key). The caller then runs the rule with the crate, which
+//! reports its own error: the fast path only ever reproduces the crate's
+//! successes, and differential tests below (hand-written cases, random
+//! expressions, the shipped bundles' test cases) hold it to that.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
+use serde_json::{Map, Number, Value as Json};
+
+/// Deepest syntax tree translated: evaluation recurses once per level, and
+/// anything deeper is left to the crate on its large-stack thread.
+const MAX_DEPTH: usize = 160;
+
+/// The fast path cannot give the crate's answer: evaluate with the crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fallback;
+
+type Res<T> = Result<T, Fallback>;
+
+/// A CEL expression translated for [`FastProgram::eval`].
+#[derive(Debug)]
+pub(crate) struct FastProgram {
+    root: Node,
+}
+
+impl FastProgram {
+    /// Evaluates against the input's top-level names and `params`, given as
+    /// `(name, value)` pairs. The result is what `from_cel` makes of the
+    /// crate's result; [`Fallback`] when the crate must decide.
+    pub(crate) fn eval<'a>(&'a self, vars: &[(&str, &'a Json)]) -> Result<Json, Fallback> {
+        let mut cx = Cx {
+            vars,
+            locals: Vec::new(),
+        };
+        let value = eval(&self.root, &mut cx)?;
+        to_json(&value)
+    }
+}
+
+/// Translates the crate's parsed expression (`Program::expression()`), or
+/// `None` when it uses anything this evaluator does not implement.
+pub(crate) fn compile(expr: &IdedExpr) -> Option<FastProgram> {
+    let mut scope = Vec::new();
+    Some(FastProgram {
+        root: node(expr, &mut scope, 0)?,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The translated tree.
+
+#[derive(Debug)]
+enum Node {
+    Const(Lit),
+    /// An input name (`sboms`, `params`, ...), looked up per evaluation.
+    Input(Box<str>),
+    /// A comprehension variable: its index in the stack of locals.
+    Local(usize),
+    Select(Box<Node>, Box<str>),
+    /// `has(x.f)`.
+    Has(Box<Node>, Box<str>),
+    Index(Box<Node>, Box<Node>),
+    List(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+    Cond(Box<Node>, Box<Node>, Box<Node>),
+    /// `==`, or `!=` when the flag is set.
+    Eq(Box<Node>, Box<Node>, bool),
+    Cmp(Box<Node>, Box<Node>, CmpOp),
+    Arith(Box<Node>, Box<Node>, ArithOp),
+    Neg(Box<Node>),
+    In(Box<Node>, Box<Node>),
+    /// `x in ['a', 'b']`: the literal list as a set.
+    InStrs(Box<Node>, HashSet<Box<str>>),
+    /// `s.matches('literal')`: the pattern compiled once (`None`: invalid).
+    Matches(Box<Node>, Option<Arc<regex::Regex>>),
+    /// A function; a member function's receiver is its first argument.
+    Call(Func, Vec<Node>),
+    Loop(Box<Loop>),
+}
+
+#[derive(Debug)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+    Str(Box<str>),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Func {
+    Size,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Matches,
+    String,
+    Int,
+    Double,
+    LowerAscii,
+    UpperAscii,
+    Trim,
+    Replace,
+    Split,
+    Substring,
+    Reverse,
+    Join,
+    Flatten,
+    Distinct,
+    Sort,
+}
+
+/// A standard macro's comprehension, recognised by shape.
+#[derive(Debug)]
+struct Loop {
+    kind: LoopKind,
+    range: Node,
+    /// The condition of `filter` and of a three-argument `map`.
+    guard: Option<Node>,
+    /// The predicate of `all`/`exists`/`exists_one`, the transform of `map`.
+    body: Node,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoopKind {
+    All,
+    Exists,
+    ExistsOne,
+    Map,
+    Filter,
+}
+
+// ---------------------------------------------------------------------------
+// Translation.
+
+fn node(e: &IdedExpr, scope: &mut Vec<String>, depth: usize) -> Option<Node> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let d = depth + 1;
+    Some(match &e.expr {
+        Expr::Literal(l) => Node::Const(literal(l)?),
+        Expr::Ident(name) => ident(name, scope)?,
+        Expr::Select(s) => {
+            let operand = Box::new(node(&s.operand, scope, d)?);
+            let field = s.field.as_str().into();
+            if s.test {
+                Node::Has(operand, field)
+            } else {
+                Node::Select(operand, field)
+            }
+        }
+        Expr::List(l) => {
+            if !l.optional_indices.is_empty() {
+                return None;
+            }
+            Node::List(
+                l.elements
+                    .iter()
+                    .map(|x| node(x, scope, d))
+                    .collect::<Option<_>>()?,
+            )
+        }
+        Expr::Map(m) => {
+            let mut entries = Vec::with_capacity(m.entries.len());
+            for entry in &m.entries {
+                match &entry.expr {
+                    EntryExpr::MapEntry(me) if !me.optional => {
+                        entries.push((node(&me.key, scope, d)?, node(&me.value, scope, d)?));
+                    }
+                    _ => return None,
+                }
+            }
+            Node::Map(entries)
+        }
+        Expr::Call(c) => call(c, scope, d)?,
+        Expr::Comprehension(c) => comprehension(c, scope, d)?,
+        Expr::Struct(_) | Expr::Unspecified => return None,
+    })
+}
+
+fn literal(l: &LiteralValue) -> Option<Lit> {
+    Some(match l {
+        LiteralValue::Null => Lit::Null,
+        LiteralValue::Boolean(b) => Lit::Bool(*b.inner()),
+        LiteralValue::Int(i) => Lit::Int(*i.inner()),
+        LiteralValue::UInt(u) => Lit::UInt(*u.inner()),
+        LiteralValue::Double(f) => Lit::Double(*f.inner()),
+        LiteralValue::String(s) => Lit::Str(s.inner().into()),
+        LiteralValue::Bytes(_) => return None,
+    })
+}
+
+fn ident(name: &str, scope: &[String]) -> Option<Node> {
+    // `@result` and friends are the macros' own: only recognised shapes use them.
+    if name.starts_with('@') || name.starts_with('.') {
+        return None;
+    }
+    Some(match scope.iter().rposition(|s| s == name) {
+        Some(slot) => Node::Local(slot),
+        None => Node::Input(name.into()),
+    })
+}
+
+fn call(c: &CallExpr, scope: &mut Vec<String>, d: usize) -> Option<Node> {
+    let mut sub = |e: &IdedExpr| node(e, scope, d).map(Box::new);
+    let name = c.func_name.as_str();
+    let Some(target) = &c.target else {
+        return Some(match (name, c.args.as_slice()) {
+            ("_&&_", [a, b]) => Node::And(sub(a)?, sub(b)?),
+            ("_||_", [a, b]) => Node::Or(sub(a)?, sub(b)?),
+            ("!_", [a]) => Node::Not(sub(a)?),
+            ("-_", [a]) => Node::Neg(sub(a)?),
+            ("_?_:_", [a, b, x]) => Node::Cond(sub(a)?, sub(b)?, sub(x)?),
+            ("_==_", [a, b]) => Node::Eq(sub(a)?, sub(b)?, false),
+            ("_!=_", [a, b]) => Node::Eq(sub(a)?, sub(b)?, true),
+            ("_<_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Lt),
+            ("_<=_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Le),
+            ("_>_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Gt),
+            ("_>=_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Ge),
+            ("_+_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Add),
+            ("_-_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Sub),
+            ("_*_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Mul),
+            ("_/_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Div),
+            ("_%_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Rem),
+            ("_[_]", [a, b]) => Node::Index(sub(a)?, sub(b)?),
+            ("@in", [a, b]) => match string_set(b) {
+                Some(set) => Node::InStrs(sub(a)?, set),
+                None => Node::In(sub(a)?, sub(b)?),
+            },
+            ("size", [a]) => Node::Call(Func::Size, vec![*sub(a)?]),
+            ("string", [a]) => Node::Call(Func::String, vec![*sub(a)?]),
+            ("int", [a]) => Node::Call(Func::Int, vec![*sub(a)?]),
+            ("double", [a]) => Node::Call(Func::Double, vec![*sub(a)?]),
+            ("matches", [s, p]) => matches(sub(s)?, p, sub)?,
+            _ => return None,
+        });
+    };
+    let func = match (name, c.args.len()) {
+        ("size", 0) => Func::Size,
+        ("startsWith", 1) => Func::StartsWith,
+        ("endsWith", 1) => Func::EndsWith,
+        ("contains", 1) => Func::Contains,
+        ("matches", 1) => {
+            let [p] = c.args.as_slice() else { return None };
+            let receiver = sub(target)?;
+            return matches(receiver, p, sub);
+        }
+        ("lowerAscii", 0) => Func::LowerAscii,
+        ("upperAscii", 0) => Func::UpperAscii,
+        ("trim", 0) => Func::Trim,
+        ("replace", 2) => Func::Replace,
+        ("split", 1) => Func::Split,
+        ("substring", 1 | 2) => Func::Substring,
+        ("reverse", 0) => Func::Reverse,
+        ("join", 0 | 1) => Func::Join,
+        ("flatten", 0 | 1) => Func::Flatten,
+        ("distinct", 0) => Func::Distinct,
+        ("sort", 0) => Func::Sort,
+        _ => return None,
+    };
+    // A receiver spelling a qualified name may name a function with it
+    // (`strings.quote`): only plain input names and locals are receivers here.
+    let mut args = Vec::with_capacity(c.args.len() + 1);
+    args.push(*sub(target)?);
+    for a in &c.args {
+        args.push(*sub(a)?);
+    }
+    Some(Node::Call(func, args))
+}
+
+/// `s.matches(p)`: a literal pattern is compiled now.
+fn matches(
+    receiver: Box<Node>,
+    pattern: &IdedExpr,
+    mut sub: impl FnMut(&IdedExpr) -> Option<Box<Node>>,
+) -> Option<Node> {
+    if let Expr::Literal(LiteralValue::String(p)) = &pattern.expr {
+        return Some(Node::Matches(
+            receiver,
+            super::cel_regex::compiled(p.inner()).ok(),
+        ));
+    }
+    Some(Node::Call(Func::Matches, vec![*receiver, *sub(pattern)?]))
+}
+
+/// The strings of a list literal made only of string literals.
+fn string_set(e: &IdedExpr) -> Option<HashSet<Box<str>>> {
+    let Expr::List(l) = &e.expr else { return None };
+    if !l.optional_indices.is_empty() {
+        return None;
+    }
+    l.elements
+        .iter()
+        .map(|x| match &x.expr {
+            Expr::Literal(LiteralValue::String(s)) => Some(Box::from(s.inner())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_ident(e: &IdedExpr, name: &str) -> bool {
+    matches!(&e.expr, Expr::Ident(n) if n == name)
+}
+
+fn is_lit(e: &IdedExpr, want: &Lit) -> bool {
+    match (&e.expr, want) {
+        (Expr::Literal(LiteralValue::Boolean(b)), Lit::Bool(w)) => b.inner() == w,
+        (Expr::Literal(LiteralValue::Int(i)), Lit::Int(w)) => i.inner() == w,
+        _ => false,
+    }
+}
+
+/// The arguments of a global call of `func`.
+fn call_args<'e>(e: &'e IdedExpr, func: &str) -> Option<&'e [IdedExpr]> {
+    match &e.expr {
+        Expr::Call(c) if c.target.is_none() && c.func_name == func => Some(&c.args),
+        _ => None,
+    }
+}
+
+/// `f` of the step `@result + [f]`.
+fn appended<'e>(e: &'e IdedExpr, accu: &str) -> Option<&'e IdedExpr> {
+    match call_args(e, "_+_")? {
+        [lhs, rhs] if is_ident(lhs, accu) => match &rhs.expr {
+            Expr::List(l) if l.optional_indices.is_empty() => match l.elements.as_slice() {
+                [f] => Some(f),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Recognises the expansions of `all`, `exists`, `exists_one`, `map` and
+/// `filter` (cel's parser/macros.rs); any other comprehension is the crate's.
+fn comprehension(c: &ComprehensionExpr, scope: &mut Vec<String>, d: usize) -> Option<Node> {
+    if c.iter_var2.is_some() || c.iter_var.starts_with('@') {
+        return None;
+    }
+    let accu = c.accu_var.as_str();
+    let result_is_accu = is_ident(&c.result, accu);
+    let cond_true = is_lit(&c.loop_cond, &Lit::Bool(true));
+    // (kind, guard, body) as syntax
+    let (kind, guard, body): (LoopKind, Option<&IdedExpr>, &IdedExpr) = if result_is_accu
+        && is_lit(&c.accu_init, &Lit::Bool(true))
+        && call_args(&c.loop_cond, "@not_strictly_false")
+            .is_some_and(|a| matches!(a, [x] if is_ident(x, accu)))
+    {
+        // all: @result && P while not strictly false
+        match call_args(&c.loop_step, "_&&_")? {
+            [lhs, p] if is_ident(lhs, accu) => (LoopKind::All, None, p),
+            _ => return None,
+        }
+    } else if result_is_accu
+        && is_lit(&c.accu_init, &Lit::Bool(false))
+        && call_args(&c.loop_cond, "@not_strictly_false").is_some_and(|a| {
+            matches!(a, [x] if call_args(x, "!_").is_some_and(|n| matches!(n, [y] if is_ident(y, accu))))
+        })
+    {
+        // exists: @result || P while not strictly true
+        match call_args(&c.loop_step, "_||_")? {
+            [lhs, p] if is_ident(lhs, accu) => (LoopKind::Exists, None, p),
+            _ => return None,
+        }
+    } else if is_lit(&c.accu_init, &Lit::Int(0)) && cond_true {
+        // exists_one: P ? @result + 1 : @result, then @result == 1
+        let [p, plus, same] = call_args(&c.loop_step, "_?_:_")? else {
+            return None;
+        };
+        let counts = matches!(call_args(plus, "_+_")?, [a, one] if is_ident(a, accu) && is_lit(one, &Lit::Int(1)));
+        let done = matches!(call_args(&c.result, "_==_")?, [a, one] if is_ident(a, accu) && is_lit(one, &Lit::Int(1)));
+        if !(counts && done && is_ident(same, accu)) {
+            return None;
+        }
+        (LoopKind::ExistsOne, None, p)
+    } else if result_is_accu
+        && cond_true
+        && matches!(&c.accu_init.expr, Expr::List(l) if l.elements.is_empty() && l.optional_indices.is_empty())
+    {
+        // map / filter: [cond ?] @result + [f] [: @result]
+        if let Some(f) = appended(&c.loop_step, accu) {
+            (LoopKind::Map, None, f)
+        } else {
+            let [g, step, same] = call_args(&c.loop_step, "_?_:_")? else {
+                return None;
+            };
+            if !is_ident(same, accu) {
+                return None;
+            }
+            let f = appended(step, accu)?;
+            if is_ident(f, &c.iter_var) {
+                (LoopKind::Filter, Some(g), f)
+            } else {
+                (LoopKind::Map, Some(g), f)
+            }
+        }
+    } else {
+        return None;
+    };
+    let range = node(&c.iter_range, scope, d)?;
+    scope.push(c.iter_var.clone());
+    let inner = (|| {
+        let guard = match guard {
+            Some(g) => Some(node(g, scope, d)?),
+            None => None,
+        };
+        Some((guard, node(body, scope, d)?))
+    })();
+    scope.pop();
+    let (guard, body) = inner?;
+    Some(Node::Loop(Box::new(Loop {
+        kind,
+        range,
+        guard,
+        body,
+    })))
+}
+
+// ---------------------------------------------------------------------------
+// Values.
+
+/// A value during evaluation: scalars by value, strings and input containers
+/// borrowed where they can be, results in reference-counted vectors.
+#[derive(Debug, Clone)]
+enum V<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+    Str(&'a str),
+    OwnedStr(Rc<str>),
+    /// A JSON array or object of the input, not converted.
+    Json(&'a Json),
+    List(Rc<Vec<V<'a>>>),
+    /// A map built by the rule: string keys, no duplicates.
+    Map(Rc<Vec<(V<'a>, V<'a>)>>),
+}
+
+/// A list, borrowed from the input or built.
+#[derive(Clone, Copy)]
+enum Items<'s, 'a> {
+    Json(&'a [Json]),
+    Vals(&'s [V<'a>]),
+}
+
+impl<'s, 'a> Items<'s, 'a> {
+    fn len(self) -> usize {
+        match self {
+            Items::Json(x) => x.len(),
+            Items::Vals(x) => x.len(),
+        }
+    }
+
+    fn get(self, i: usize) -> Option<V<'a>> {
+        match self {
+            Items::Json(x) => x.get(i).map(from_json),
+            Items::Vals(x) => x.get(i).cloned(),
+        }
+    }
+
+    fn iter(self) -> impl Iterator<Item = V<'a>> + 's
+    where
+        'a: 's,
+    {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+/// A map, borrowed from the input or built.
+#[derive(Clone, Copy)]
+enum Fields<'s, 'a> {
+    Json(&'a Map<String, Json>),
+    Vals(&'s [(V<'a>, V<'a>)]),
+}
+
+impl<'a> Fields<'_, 'a> {
+    fn len(self) -> usize {
+        match self {
+            Fields::Json(m) => m.len(),
+            Fields::Vals(m) => m.len(),
+        }
+    }
+
+    fn get(self, key: &str) -> Option<V<'a>> {
+        match self {
+            // Most objects have a handful of fields: comparing a few keys
+            // beats hashing the one looked up.
+            Fields::Json(m) if m.len() <= 8 => m
+                .iter()
+                .find(|(k, _)| k.as_str() == key)
+                .map(|(_, v)| from_json(v)),
+            Fields::Json(m) => m.get(key).map(from_json),
+            Fields::Vals(m) => m
+                .iter()
+                .find(|(k, _)| k.str() == Some(key))
+                .map(|(_, v)| v.clone()),
+        }
+    }
+
+    fn keys(self) -> Vec<V<'a>> {
+        match self {
+            Fields::Json(m) => m.keys().map(|k| V::Str(k.as_str())).collect(),
+            Fields::Vals(m) => m.iter().map(|(k, _)| k.clone()).collect(),
+        }
+    }
+
+    fn entries(self) -> Vec<(V<'a>, V<'a>)> {
+        match self {
+            Fields::Json(m) => m
+                .iter()
+                .map(|(k, v)| (V::Str(k.as_str()), from_json(v)))
+                .collect(),
+            Fields::Vals(m) => m.to_vec(),
+        }
+    }
+}
+
+impl<'a> V<'a> {
+    fn str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            V::OwnedStr(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn list(&self) -> Option<Items<'_, 'a>> {
+        match self {
+            V::Json(Json::Array(x)) => Some(Items::Json(x)),
+            V::List(x) => Some(Items::Vals(x)),
+            _ => None,
+        }
+    }
+
+    fn map(&self) -> Option<Fields<'_, 'a>> {
+        match self {
+            V::Json(Json::Object(m)) => Some(Fields::Json(m)),
+            V::Map(m) => Some(Fields::Vals(m)),
+            _ => None,
+        }
+    }
+
+    fn owned(s: String) -> V<'a> {
+        V::OwnedStr(Rc::from(s))
+    }
+}
+
+/// JSON → value, as cel.rs's `to_cel` maps it: integers stay integers.
+fn from_json(v: &Json) -> V<'_> {
+    match v {
+        Json::Null => V::Null,
+        Json::Bool(b) => V::Bool(*b),
+        Json::Number(n) => number(n),
+        Json::String(s) => V::Str(s),
+        Json::Array(_) | Json::Object(_) => V::Json(v),
+    }
+}
+
+fn number<'a>(n: &Number) -> V<'a> {
+    match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => V::Int(i),
+        (None, Some(u)) => V::UInt(u),
+        _ => V::Double(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+fn double_json(f: f64) -> Json {
+    Number::from_f64(f).map_or(Json::Null, Json::Number)
+}
+
+/// Value → JSON, as cel.rs's `from_cel` maps the crate's result: map keys
+/// sorted.
+fn to_json(v: &V<'_>) -> Res<Json> {
+    Ok(match v {
+        V::Null => Json::Null,
+        V::Bool(b) => Json::Bool(*b),
+        V::Int(i) => Json::from(*i),
+        V::UInt(u) => Json::from(*u),
+        V::Double(f) => double_json(*f),
+        V::Str(s) => Json::String((*s).to_owned()),
+        V::OwnedStr(s) => Json::String(s.to_string()),
+        V::Json(j) => json_to_json(j),
+        V::List(items) => Json::Array(items.iter().map(to_json).collect::<Res<_>>()?),
+        V::Map(m) => {
+            let mut entries = m
+                .iter()
+                .map(|(k, v)| Ok((k.str().ok_or(Fallback)?.to_owned(), to_json(v)?)))
+                .collect::<Res<Vec<_>>>()?;
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Json::Object(entries.into_iter().collect())
+        }
+    })
+}
+
+/// The round trip through `to_cel` and `from_cel` of an input value.
+fn json_to_json(v: &Json) -> Json {
+    match v {
+        Json::Number(n) => match number(n) {
+            V::Int(i) => Json::from(i),
+            V::UInt(u) => Json::from(u),
+            V::Double(f) => double_json(f),
+            _ => Json::Null,
+        },
+        Json::Array(items) => Json::Array(items.iter().map(json_to_json).collect()),
+        Json::Object(m) => {
+            let mut entries: Vec<(&String, &Json)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Json::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), json_to_json(v)))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation.
+
+struct Cx<'a, 's> {
+    vars: &'s [(&'s str, &'a Json)],
+    locals: Vec<V<'a>>,
+}
+
+fn boolean(v: Res<V<'_>>) -> Res<bool> {
+    match v {
+        Ok(V::Bool(b)) => Ok(b),
+        _ => Err(Fallback),
+    }
+}
+
+fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+    match n {
+        Node::Const(l) => Ok(match l {
+            Lit::Null => V::Null,
+            Lit::Bool(b) => V::Bool(*b),
+            Lit::Int(i) => V::Int(*i),
+            Lit::UInt(u) => V::UInt(*u),
+            Lit::Double(f) => V::Double(*f),
+            Lit::Str(s) => V::Str(s),
+        }),
+        Node::Input(name) => cx
+            .vars
+            .iter()
+            .find(|(n, _)| *n == &**name)
+            .map(|(_, v)| from_json(v))
+            .ok_or(Fallback),
+        Node::Local(slot) => cx.locals.get(*slot).cloned().ok_or(Fallback),
+        Node::Select(o, field) => {
+            let o = eval(o, cx)?;
+            o.map().and_then(|m| m.get(field)).ok_or(Fallback)
+        }
+        Node::Has(o, field) => {
+            let o = eval(o, cx)?;
+            o.map()
+                .map(|m| V::Bool(m.get(field).is_some()))
+                .ok_or(Fallback)
+        }
+        Node::Index(c, i) => {
+            let c = eval(c, cx)?;
+            let i = eval(i, cx)?;
+            if let Some(items) = c.list() {
+                match i {
+                    V::Int(i) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| items.get(i))
+                        .ok_or(Fallback),
+                    _ => Err(Fallback),
+                }
+            } else if let Some(m) = c.map() {
+                i.str().and_then(|k| m.get(k)).ok_or(Fallback)
+            } else {
+                Err(Fallback)
+            }
+        }
+        Node::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for x in items {
+                out.push(eval(x, cx)?);
+            }
+            Ok(V::List(Rc::new(out)))
+        }
+        Node::Map(entries) => {
+            let mut out: Vec<(V<'a>, V<'a>)> = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let k = eval(k, cx)?;
+                let v = eval(v, cx)?;
+                let key = k.str().ok_or(Fallback)?;
+                if out.iter().any(|(seen, _)| seen.str() == Some(key)) {
+                    return Err(Fallback);
+                }
+                out.push((k, v));
+            }
+            Ok(V::Map(Rc::new(out)))
+        }
+        // `false && x` is false whatever x is; `error && false` is false too.
+        Node::And(a, b) => {
+            let left = boolean(eval(a, cx));
+            if left == Ok(false) {
+                return Ok(V::Bool(false));
+            }
+            match (left, eval(b, cx)?) {
+                (Ok(true), V::Bool(r)) => Ok(V::Bool(r)),
+                (Err(_), V::Bool(false)) => Ok(V::Bool(false)),
+                _ => Err(Fallback),
+            }
+        }
+        Node::Or(a, b) => {
+            let left = boolean(eval(a, cx));
+            if left == Ok(true) {
+                return Ok(V::Bool(true));
+            }
+            match (left, eval(b, cx)?) {
+                (Ok(false), V::Bool(r)) => Ok(V::Bool(r)),
+                (Err(_), V::Bool(true)) => Ok(V::Bool(true)),
+                _ => Err(Fallback),
+            }
+        }
+        Node::Not(a) => Ok(V::Bool(!boolean(eval(a, cx))?)),
+        Node::Cond(c, a, b) => {
+            if boolean(eval(c, cx))? {
+                eval(a, cx)
+            } else {
+                eval(b, cx)
+            }
+        }
+        Node::Eq(a, b, negate) => {
+            let a = eval(a, cx)?;
+            let b = eval(b, cx)?;
+            Ok(V::Bool(equal(&a, &b) != *negate))
+        }
+        Node::Cmp(a, b, op) => {
+            let a = eval(a, cx)?;
+            let b = eval(b, cx)?;
+            let ord = compare(&a, &b)?;
+            Ok(V::Bool(match op {
+                CmpOp::Lt => ord == Ordering::Less,
+                CmpOp::Le => ord != Ordering::Greater,
+                CmpOp::Gt => ord == Ordering::Greater,
+                CmpOp::Ge => ord != Ordering::Less,
+            }))
+        }
+        Node::Arith(a, b, op) => {
+            let a = eval(a, cx)?;
+            let b = eval(b, cx)?;
+            arith(a, b, *op)
+        }
+        Node::Neg(a) => match eval(a, cx)? {
+            V::Int(i) => i.checked_neg().map(V::Int).ok_or(Fallback),
+            V::Double(f) => Ok(V::Double(-f)),
+            _ => Err(Fallback),
+        },
+        Node::In(x, c) => {
+            let x = eval(x, cx)?;
+            let c = eval(c, cx)?;
+            if let Some(items) = c.list() {
+                Ok(V::Bool(items.iter().any(|i| equal(&i, &x))))
+            } else if let Some(m) = c.map() {
+                // Keys are strings: another key type is never found.
+                match &x {
+                    V::Str(_) | V::OwnedStr(_) => {
+                        Ok(V::Bool(x.str().and_then(|k| m.get(k)).is_some()))
+                    }
+                    V::Int(_) | V::UInt(_) | V::Bool(_) => Ok(V::Bool(false)),
+                    _ => Err(Fallback),
+                }
+            } else {
+                Err(Fallback)
+            }
+        }
+        // A string list holds nothing but strings, equal only to strings.
+        Node::InStrs(x, set) => Ok(V::Bool(eval(x, cx)?.str().is_some_and(|s| set.contains(s)))),
+        Node::Matches(s, re) => {
+            let s = eval(s, cx)?;
+            match (s.str(), re) {
+                (Some(s), Some(re)) => Ok(V::Bool(re.is_match(s))),
+                _ => Err(Fallback),
+            }
+        }
+        Node::Call(f, args) => call_fn(*f, args, cx),
+        Node::Loop(l) => run_loop(l, cx),
+    }
+}
+
+/// Evaluates `body` with `item` bound as the innermost local.
+fn with_local<'a>(item: V<'a>, body: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+    cx.locals.push(item);
+    let r = eval(body, cx);
+    cx.locals.pop();
+    r
+}
+
+fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+    let range = eval(&l.range, cx)?;
+    let keys;
+    // A map's keys come in the crate's hash order: `map` and `filter` over
+    // them are only certain when at most one element comes out.
+    let (items, ordered) = match (range.list(), range.map()) {
+        (Some(items), _) => (items, true),
+        (None, Some(m)) => {
+            keys = m.keys();
+            (Items::Vals(&keys), false)
+        }
+        _ => return Err(Fallback),
+    };
+    let list = |out: Vec<V<'a>>| {
+        if ordered || out.len() <= 1 {
+            Ok(V::List(Rc::new(out)))
+        } else {
+            Err(Fallback)
+        }
+    };
+    match l.kind {
+        // An element that decides the result wins over errors of others.
+        LoopKind::All | LoopKind::Exists => {
+            let decisive = l.kind == LoopKind::Exists;
+            let mut failed = false;
+            for item in items.iter() {
+                match with_local(item, &l.body, cx) {
+                    Ok(V::Bool(b)) if b == decisive => return Ok(V::Bool(decisive)),
+                    Ok(V::Bool(_)) => {}
+                    _ => failed = true,
+                }
+            }
+            if failed {
+                Err(Fallback)
+            } else {
+                Ok(V::Bool(!decisive))
+            }
+        }
+        LoopKind::ExistsOne => {
+            let mut count = 0usize;
+            for item in items.iter() {
+                if boolean(with_local(item, &l.body, cx))? {
+                    count += 1;
+                }
+            }
+            Ok(V::Bool(count == 1))
+        }
+        LoopKind::Filter => {
+            let guard = l.guard.as_ref().ok_or(Fallback)?;
+            let mut out = Vec::new();
+            for item in items.iter() {
+                if boolean(with_local(item.clone(), guard, cx))? {
+                    out.push(item);
+                }
+            }
+            list(out)
+        }
+        LoopKind::Map => {
+            let mut out = Vec::with_capacity(if l.guard.is_some() { 0 } else { items.len() });
+            for item in items.iter() {
+                cx.locals.push(item);
+                let r = (|| {
+                    let keep = match &l.guard {
+                        Some(g) => boolean(eval(g, cx))?,
+                        None => true,
+                    };
+                    if keep {
+                        out.push(eval(&l.body, cx)?);
+                    }
+                    Ok(())
+                })();
+                cx.locals.pop();
+                r?;
+            }
+            list(out)
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Num {
+    I(i64),
+    U(u64),
+    D(f64),
+}
+
+fn num(v: &V<'_>) -> Option<Num> {
+    match v {
+        V::Int(i) => Some(Num::I(*i)),
+        V::UInt(u) => Some(Num::U(*u)),
+        V::Double(f) => Some(Num::D(*f)),
+        _ => None,
+    }
+}
+
+/// The crate's numeric comparison across int, uint and double; `None` when
+/// not comparable (NaN).
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "the crate compares int and double as f64, and so must we"
+)]
+fn num_cmp(a: Num, b: Num) -> Option<Ordering> {
+    match (a, b) {
+        (Num::I(a), Num::I(b)) => Some(a.cmp(&b)),
+        (Num::U(a), Num::U(b)) => Some(a.cmp(&b)),
+        (Num::D(a), Num::D(b)) => a.partial_cmp(&b),
+        (Num::I(a), Num::U(b)) => Some(u64::try_from(a).map_or(Ordering::Less, |a| a.cmp(&b))),
+        (Num::U(a), Num::I(b)) => Some(i64::try_from(a).map_or(Ordering::Greater, |a| a.cmp(&b))),
+        (Num::I(a), Num::D(b)) => (a as f64).partial_cmp(&b),
+        (Num::D(a), Num::I(b)) => a.partial_cmp(&(b as f64)),
+        (Num::U(a), Num::D(b)) => (a as f64).partial_cmp(&b),
+        (Num::D(a), Num::U(b)) => a.partial_cmp(&(b as f64)),
+    }
+}
+
+/// CEL equality: numbers across types, lists and maps deeply, values of
+/// different kinds never equal.
+fn equal(a: &V<'_>, b: &V<'_>) -> bool {
+    if let (Some(x), Some(y)) = (num(a), num(b)) {
+        return num_cmp(x, y) == Some(Ordering::Equal);
+    }
+    match (a, b) {
+        (V::Null, V::Null) => return true,
+        (V::Bool(x), V::Bool(y)) => return x == y,
+        _ => {}
+    }
+    if let (Some(x), Some(y)) = (a.str(), b.str()) {
+        return x == y;
+    }
+    if let (Some(x), Some(y)) = (a.list(), b.list()) {
+        return x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q));
+    }
+    if let (Some(x), Some(y)) = (a.map(), b.map()) {
+        return x.len() == y.len()
+            && x.entries()
+                .iter()
+                .all(|(k, v)| k.str().and_then(|k| y.get(k)).is_some_and(|w| equal(v, &w)));
+    }
+    false
+}
+
+fn compare(a: &V<'_>, b: &V<'_>) -> Res<Ordering> {
+    if let (Some(x), Some(y)) = (num(a), num(b)) {
+        return num_cmp(x, y).ok_or(Fallback);
+    }
+    if let (V::Bool(x), V::Bool(y)) = (a, b) {
+        return Ok(x.cmp(y));
+    }
+    match (a.str(), b.str()) {
+        (Some(x), Some(y)) => Ok(x.cmp(y)),
+        _ => Err(Fallback),
+    }
+}
+
+fn arith<'a>(a: V<'a>, b: V<'a>, op: ArithOp) -> Res<V<'a>> {
+    let r = match (op, &a, &b) {
+        (ArithOp::Add, V::Int(x), V::Int(y)) => x.checked_add(*y).map(V::Int),
+        (ArithOp::Add, V::UInt(x), V::UInt(y)) => x.checked_add(*y).map(V::UInt),
+        (ArithOp::Add, V::Double(x), V::Double(y)) => Some(V::Double(x + y)),
+        (ArithOp::Sub, V::Int(x), V::Int(y)) => x.checked_sub(*y).map(V::Int),
+        (ArithOp::Sub, V::UInt(x), V::UInt(y)) => x.checked_sub(*y).map(V::UInt),
+        (ArithOp::Sub, V::Double(x), V::Double(y)) => Some(V::Double(x - y)),
+        (ArithOp::Mul, V::Int(x), V::Int(y)) => x.checked_mul(*y).map(V::Int),
+        (ArithOp::Mul, V::UInt(x), V::UInt(y)) => x.checked_mul(*y).map(V::UInt),
+        (ArithOp::Mul, V::Double(x), V::Double(y)) => Some(V::Double(x * y)),
+        (ArithOp::Div, V::Int(x), V::Int(y)) => x.checked_div(*y).map(V::Int),
+        (ArithOp::Div, V::UInt(x), V::UInt(y)) => x.checked_div(*y).map(V::UInt),
+        (ArithOp::Div, V::Double(x), V::Double(y)) => Some(V::Double(x / y)),
+        (ArithOp::Rem, V::Int(x), V::Int(y)) => x.checked_rem(*y).map(V::Int),
+        (ArithOp::Rem, V::UInt(x), V::UInt(y)) => x.checked_rem(*y).map(V::UInt),
+        (ArithOp::Add, _, _) => {
+            if let (Some(x), Some(y)) = (a.str(), b.str()) {
+                let mut s = String::with_capacity(x.len() + y.len());
+                s.push_str(x);
+                s.push_str(y);
+                Some(V::owned(s))
+            } else if let (Some(x), Some(y)) = (a.list(), b.list()) {
+                let mut out = Vec::with_capacity(x.len() + y.len());
+                out.extend(x.iter());
+                out.extend(y.iter());
+                Some(V::List(Rc::new(out)))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    r.ok_or(Fallback)
+}
+
+fn string_arg<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+    let v = eval(n, cx)?;
+    if v.str().is_some() {
+        Ok(v)
+    } else {
+        Err(Fallback)
+    }
+}
+
+fn int_arg<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<i64> {
+    match eval(n, cx)? {
+        V::Int(i) => Ok(i),
+        _ => Err(Fallback),
+    }
+}
+
+/// The elements of a list value, copied.
+fn elements<'a>(v: &V<'a>) -> Res<Vec<V<'a>>> {
+    Ok(v.list().ok_or(Fallback)?.iter().collect())
+}
+
+fn flatten_into<'a>(items: Items<'_, 'a>, depth: u64, out: &mut Vec<V<'a>>) {
+    for item in items.iter() {
+        match item.list() {
+            Some(inner) if depth > 0 => flatten_into(inner, depth - 1, out),
+            _ => out.push(item),
+        }
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    reason = "CEL's int and double conversions are these casts, range-checked as the crate does"
+)]
+fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+    match (f, args) {
+        (Func::Size, [x]) => {
+            let x = eval(x, cx)?;
+            let n = if let Some(s) = x.str() {
+                s.chars().count()
+            } else if let Some(l) = x.list() {
+                l.len()
+            } else if let Some(m) = x.map() {
+                m.len()
+            } else {
+                return Err(Fallback);
+            };
+            i64::try_from(n).map(V::Int).map_err(|_| Fallback)
+        }
+        (Func::StartsWith | Func::EndsWith | Func::Contains, [s, p]) => {
+            let s = string_arg(s, cx)?;
+            let p = string_arg(p, cx)?;
+            let (s, p) = (s.str().ok_or(Fallback)?, p.str().ok_or(Fallback)?);
+            Ok(V::Bool(match f {
+                Func::StartsWith => s.starts_with(p),
+                Func::EndsWith => s.ends_with(p),
+                _ => s.contains(p),
+            }))
+        }
+        (Func::Matches, [s, p]) => {
+            let s = string_arg(s, cx)?;
+            let p = string_arg(p, cx)?;
+            let re = super::cel_regex::compiled(p.str().ok_or(Fallback)?).map_err(|_| Fallback)?;
+            Ok(V::Bool(re.is_match(s.str().ok_or(Fallback)?)))
+        }
+        (Func::String, [x]) => match eval(x, cx)? {
+            v @ (V::Str(_) | V::OwnedStr(_)) => Ok(v),
+            V::Int(i) => Ok(V::owned(i.to_string())),
+            V::UInt(u) => Ok(V::owned(u.to_string())),
+            V::Bool(b) => Ok(V::owned(b.to_string())),
+            // The crate formats a double with Rust's `Display`: `2.0` is `2`.
+            V::Double(d) => Ok(V::owned(d.to_string())),
+            _ => Err(Fallback),
+        },
+        (Func::Int, [x]) => match eval(x, cx)? {
+            V::Int(i) => Ok(V::Int(i)),
+            V::UInt(u) => i64::try_from(u).map(V::Int).map_err(|_| Fallback),
+            V::Double(d) => {
+                if d > i64::MIN as f64 && d < i64::MAX as f64 {
+                    Ok(V::Int(d as i64))
+                } else {
+                    Err(Fallback)
+                }
+            }
+            v => v
+                .str()
+                .and_then(|s| s.parse::<i64>().ok())
+                .map(V::Int)
+                .ok_or(Fallback),
+        },
+        (Func::Double, [x]) => match eval(x, cx)? {
+            V::Int(i) => Ok(V::Double(i as f64)),
+            V::UInt(u) => Ok(V::Double(u as f64)),
+            V::Double(d) => Ok(V::Double(d)),
+            v => v
+                .str()
+                .and_then(|s| s.parse::<f64>().ok())
+                .map(V::Double)
+                .ok_or(Fallback),
+        },
+        (Func::LowerAscii | Func::UpperAscii | Func::Trim, [s]) => {
+            let s = string_arg(s, cx)?;
+            let s = s.str().ok_or(Fallback)?;
+            Ok(V::owned(match f {
+                Func::LowerAscii => s.to_ascii_lowercase(),
+                Func::UpperAscii => s.to_ascii_uppercase(),
+                _ => s.trim().to_owned(),
+            }))
+        }
+        (Func::Replace, [s, from, to]) => {
+            let s = string_arg(s, cx)?;
+            let from = string_arg(from, cx)?;
+            let to = string_arg(to, cx)?;
+            let (s, from, to) = (
+                s.str().ok_or(Fallback)?,
+                from.str().ok_or(Fallback)?,
+                to.str().ok_or(Fallback)?,
+            );
+            Ok(V::owned(s.replace(from, to)))
+        }
+        (Func::Split, [s, sep]) => {
+            let s = string_arg(s, cx)?;
+            let sep = string_arg(sep, cx)?;
+            let (s, sep) = (s.str().ok_or(Fallback)?, sep.str().ok_or(Fallback)?);
+            let parts: Vec<V<'a>> = if sep.is_empty() {
+                s.chars().map(|c| V::owned(c.to_string())).collect()
+            } else {
+                s.split(sep).map(|p| V::owned(p.to_owned())).collect()
+            };
+            Ok(V::List(Rc::new(parts)))
+        }
+        (Func::Substring, [s, rest @ ..]) => {
+            let s = string_arg(s, cx)?;
+            let s = s.str().ok_or(Fallback)?;
+            let len = i64::try_from(s.chars().count()).map_err(|_| Fallback)?;
+            let (start, end) = match rest {
+                [a] => (int_arg(a, cx)?, len),
+                [a, b] => (int_arg(a, cx)?, int_arg(b, cx)?),
+                _ => return Err(Fallback),
+            };
+            if start > end || start < 0 || start > len || end > len {
+                return Err(Fallback);
+            }
+            let skip = usize::try_from(start).map_err(|_| Fallback)?;
+            let take = usize::try_from(end - start).map_err(|_| Fallback)?;
+            Ok(V::owned(s.chars().skip(skip).take(take).collect()))
+        }
+        (Func::Reverse, [x]) => {
+            let x = eval(x, cx)?;
+            if let Some(s) = x.str() {
+                Ok(V::owned(s.chars().rev().collect()))
+            } else {
+                let mut items = elements(&x)?;
+                items.reverse();
+                Ok(V::List(Rc::new(items)))
+            }
+        }
+        (Func::Join, [l, sep @ ..]) => {
+            let l = eval(l, cx)?;
+            let sep = match sep {
+                [] => None,
+                [s] => Some(string_arg(s, cx)?),
+                _ => return Err(Fallback),
+            };
+            let sep = sep.as_ref().and_then(V::str).unwrap_or("");
+            let items = l.list().ok_or(Fallback)?;
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                out.push_str(item.str().ok_or(Fallback)?);
+            }
+            Ok(V::owned(out))
+        }
+        (Func::Flatten, [l, depth @ ..]) => {
+            let l = eval(l, cx)?;
+            let depth = match depth {
+                [] => 1,
+                [d] => u64::try_from(int_arg(d, cx)?).map_err(|_| Fallback)?,
+                _ => return Err(Fallback),
+            };
+            let mut out = Vec::new();
+            flatten_into(l.list().ok_or(Fallback)?, depth, &mut out);
+            Ok(V::List(Rc::new(out)))
+        }
+        (Func::Distinct, [l]) => {
+            let l = eval(l, cx)?;
+            let mut out: Vec<V<'a>> = Vec::new();
+            for item in l.list().ok_or(Fallback)?.iter() {
+                if !out.iter().any(|seen| equal(&item, seen)) {
+                    out.push(item);
+                }
+            }
+            Ok(V::List(Rc::new(out)))
+        }
+        (Func::Sort, [l]) => {
+            let l = eval(l, cx)?;
+            let mut items = elements(&l)?;
+            if items.iter().all(|x| x.str().is_some()) {
+                items.sort_by(|a, b| a.str().cmp(&b.str()));
+            } else if items.iter().all(|x| matches!(x, V::Int(_))) {
+                items.sort_by_key(|x| match x {
+                    V::Int(i) => *i,
+                    _ => 0,
+                });
+            } else {
+                return Err(Fallback);
+            }
+            Ok(V::List(Rc::new(items)))
+        }
+        _ => Err(Fallback),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cel::{VARIABLES, from_cel, to_cel};
+    use serde_json::json;
+    use std::path::Path;
+
+    fn env() -> Arc<cel::Env> {
+        let mut env = cel::Env::stdlib();
+        env.add_extension(cel::extensions::strings).unwrap();
+        env.add_extension(cel::extensions::lists).unwrap();
+        super::super::cel_regex::register(&mut env).unwrap();
+        Arc::new(env)
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Outcome {
+        /// The fast path answered, and as the crate did.
+        Fast,
+        /// The fast path gave up where the crate succeeded.
+        FellBack,
+        /// Both failed.
+        BothFailed,
+        /// `compile` said `None`.
+        NotCompiled,
+    }
+
+    static NULL: Json = Json::Null;
+
+    fn vars(input: &Json) -> Vec<(&'static str, &Json)> {
+        VARIABLES
+            .iter()
+            .map(|n| (*n, input.get(*n).unwrap_or(&NULL)))
+            .collect()
+    }
+
+    /// Runs `expr` through the crate and the fast path and checks they agree.
+    fn check(env: &Arc<cel::Env>, expr: &str, input: &Json) -> Outcome {
+        let program = env
+            .compile(expr)
+            .unwrap_or_else(|e| panic!("`{expr}` does not parse: {e}"));
+        let mut ctx = cel::Context::with_env(Arc::clone(env));
+        for (name, value) in vars(input) {
+            ctx.add_variable_from_value(name, to_cel(value));
+        }
+        let slow = program
+            .execute(&ctx)
+            .map_err(|e| e.to_string())
+            .and_then(|v| from_cel(&v));
+        let Some(fast) = compile(program.expression()) else {
+            return Outcome::NotCompiled;
+        };
+        match (fast.eval(&vars(input)), slow) {
+            (Ok(f), Ok(s)) => {
+                assert_eq!(f, s, "`{expr}`: fast and crate differ");
+                Outcome::Fast
+            }
+            (Ok(f), Err(e)) => panic!("`{expr}`: fast gave {f}, the crate failed: {e}"),
+            (Err(Fallback), Ok(_)) => Outcome::FellBack,
+            (Err(Fallback), Err(_)) => Outcome::BothFailed,
+        }
+    }
+
+    fn input() -> Json {
+        json!({
+            "release": {
+                "name": "demo", "version": "1.2.3", "n": 3, "big": 18446744073709551615u64,
+                "f": 1.5, "neg": -2, "zero": 0, "t": true, "nul": null,
+                "tags": ["a", "b", "c"], "nums": [3, 1, 2], "dup": ["a", "b", "a", "c", "b"],
+                "nested": {"a": {"b": [1, 2, {"c": "deep"}]}},
+                "empty": [], "emptym": {}, "uni": "ta©o©αT", "min": -9223372036854775808i64,
+                "max": 9223372036854775807i64,
+                "mixed": [1, "a", null, true, 1.5, [1], {"k": "v"}],
+                "lists": [[1, 2], [3, [4, 5]], 6],
+                "nlist": [1, 1.0, 2, 2.5],
+                "rollout": [{"stage": "s1", "tier": "fast"}, {"stage": "s2", "tier": "standard"}]
+            },
+            "sboms": [{"components": [
+                {"name": "left-pad", "version": "1.0.0", "purl": "pkg:npm/left-pad@1.0.0", "licenses": ["MIT"]},
+                {"name": "Test-x", "version": "0.0.1-SNAPSHOT", "purl": "", "licenses": []},
+                {"name": "b", "version": "", "purl": "pkg:gem/b",
+                 "licenses": ["GPL-3.0-only", "NOASSERTION", "LicenseRef-x", "LGPL-2.1-only"]},
+                {"name": "c", "version": "2.0.0-rc.1", "purl": "pkg:cargo/c@2.0.0-rc.1",
+                 "licenses": ["a", "b", "c", "d"]},
+                {"name": "d", "version": "latest", "purl": "pkg:npm/d@latest", "licenses": ["Unlicense"], "extra": 1}
+            ]}],
+            "cost": null,
+            "vulns": [],
+            "params": {"max": 2, "list": ["x", "y", "fast"], "m": {"k": 1, "j": "s"}, "pat": "^[a-z]+$",
+                       "bad": "(", "f": 2.5}
+        })
+    }
+
+    /// Expressions the fast path must answer on [`input`], as the crate does.
+    const FAST: &[&str] = &[
+        // literals
+        "true",
+        "false",
+        "null",
+        "1",
+        "-1",
+        "1u",
+        "1.5",
+        "-0.0",
+        "'s'",
+        "\"d\"",
+        "'©'",
+        "[]",
+        "[1, 'a', null, true]",
+        "{}",
+        "{'a': 1, 'b': [2]}",
+        "{'b': 1, 'a': 2}",
+        // identifiers, select, has, index
+        "release",
+        "release.name",
+        "release.nested.a.b",
+        "release.nested.a.b[2].c",
+        "sboms[0].components[1].name",
+        "release.nul",
+        "release.big",
+        "release.f",
+        "has(release.name)",
+        "has(release.missing)",
+        "has(release.nested.a)",
+        "has(params.m.k)",
+        "release['name']",
+        "params.m['j']",
+        "release.tags[2]",
+        "{'a': {'b': 1}}.a.b",
+        "has({'a': 1}.a)",
+        "has({'a': 1}.b)",
+        "release.nested.a.b[2]['c']",
+        "[[1, 2], [3]][1][0]",
+        "{'k': 'v'}['k']",
+        // logic
+        "true && false",
+        "true && true",
+        "false || true",
+        "false || false",
+        "!true",
+        "!false",
+        "false && release.missing",
+        "release.missing && false",
+        "true || release.missing",
+        "release.missing || true",
+        "release.n > 1 && release.name == 'demo'",
+        "false && 1",
+        "1 && false",
+        "true || 1",
+        "1 || true",
+        "true ? 1 : 2",
+        "false ? 1 : 'two'",
+        "release.n > 2 ? 'big' : release.missing",
+        // equality
+        "1 == 1",
+        "1 == 1u",
+        "1 == 1.0",
+        "1u == 1.0",
+        "1 != 2",
+        "'a' == 'a'",
+        "'a' == 'b'",
+        "null == null",
+        "null == 0",
+        "'1' == 1",
+        "[1, 2] == [1, 2]",
+        "[1, 2] == [1.0, 2u]",
+        "[1] == [1, 2]",
+        "{'a': 1} == {'a': 1.0}",
+        "{'a': 1} == {'b': 1}",
+        "release.tags == ['a', 'b', 'c']",
+        "release.nested == {'a': {'b': [1, 2, {'c': 'deep'}]}}",
+        "release.emptym == {}",
+        "release.empty == []",
+        "true == 1",
+        "release.nul == null",
+        "release.big == 18446744073709551615u",
+        "release.min == -9223372036854775808",
+        "-1 == 18446744073709551615u",
+        "release.mixed == release.mixed",
+        "[null] == [null]",
+        "{'a': [1]} != {'a': [2]}",
+        "0.0 == -0.0",
+        // ordering
+        "1 < 2",
+        "2 <= 2",
+        "3 > 2u",
+        "1.5 >= 2",
+        "1u < 2.5",
+        "-1 < 1u",
+        "'a' < 'b'",
+        "'b' <= 'a'",
+        "'abc' > 'ab'",
+        "true < false",
+        "false < true",
+        "true >= true",
+        "'α' > 'z'",
+        "release.n >= params.max",
+        "release.big > release.max",
+        // arithmetic
+        "1 + 2",
+        "1u + 2u",
+        "1.5 + 2.5",
+        "'a' + 'b'",
+        "[1] + [2, 3]",
+        "release.tags + ['d']",
+        "5 - 7",
+        "5u - 3u",
+        "2 * 3",
+        "2.0 * 0.5",
+        "7 / 2",
+        "-7 / 2",
+        "7u / 2u",
+        "7.0 / 2.0",
+        "1.0 / 0.0",
+        "7 % 3",
+        "-7 % 3",
+        "7u % 3u",
+        "-(3)",
+        "-(-2.5)",
+        "release.n * release.n - 1",
+        "release.name + '-' + release.version",
+        // in
+        "'a' in release.tags",
+        "'z' in release.tags",
+        "1 in [1, 2]",
+        "1.0 in [1, 2]",
+        "1u in [1]",
+        "'name' in release",
+        "'nope' in release",
+        "1 in release",
+        "'k' in params.m",
+        "'x' in ['x', 'y']",
+        "1 in ['x', 'y']",
+        "null in ['x']",
+        "release.name in ['demo', 'other']",
+        "[1] in [[1], [2]]",
+        "'k' in {'k': 1}",
+        "'fast' in params.list",
+        // functions
+        "size('abc')",
+        "size('ta©o')",
+        "size(release.tags)",
+        "size(release.emptym)",
+        "size(release)",
+        "release.tags.size()",
+        "'ab'.size()",
+        "{'a': 1}.size()",
+        "'hello'.startsWith('he')",
+        "'hello'.endsWith('lo')",
+        "'hello'.contains('ell')",
+        "'hello'.contains('')",
+        "release.name.startsWith('x')",
+        "'abc'.matches('^a')",
+        "matches('abc', 'c$')",
+        "'ABC'.matches('[a-z]')",
+        "release.name.matches(params.pat)",
+        "'é'.matches('^.$')",
+        "string('s')",
+        "string(12)",
+        "string(-3)",
+        "string(3u)",
+        "string(true)",
+        "string(1.5)",
+        "string(2.0)",
+        "string(1e21)",
+        "string(-0.0)",
+        "string(0.1 + 0.2)",
+        "string(1.0 / 0.0)",
+        "string(-1.0 / 0.0)",
+        "string(0.0 / 0.0)",
+        "string(release.f)",
+        "string(1e-7)",
+        "string(123456789.125)",
+        "int(5)",
+        "int(5u)",
+        "int(2.9)",
+        "int(-2.9)",
+        "int('42')",
+        "int('-7')",
+        "double(2)",
+        "double(2u)",
+        "double(1.5)",
+        "double('2.5')",
+        "double(release.n)",
+        "'MiXeD'.lowerAscii()",
+        "'MiXeD'.upperAscii()",
+        "'ÄbC'.lowerAscii()",
+        "'  pad '.trim()",
+        "'a.b.c'.replace('.', '/')",
+        "'hello'.replace('', '_')",
+        "'a.b.c'.split('.')",
+        "'abc'.split('')",
+        "''.split(',')",
+        "''.split('')",
+        "'a,,b'.split(',')",
+        "release.uni.substring(2)",
+        "release.uni.substring(2, 6)",
+        "'abc'.substring(3)",
+        "'abc'.reverse()",
+        "release.uni.reverse()",
+        "[1, 2, 3].reverse()",
+        "['a', 'b'].join()",
+        "['a', 'b'].join(', ')",
+        "[].join('-')",
+        "release.tags.join('|')",
+        "release.lists.flatten()",
+        "release.lists.flatten(2)",
+        "release.lists.flatten(0)",
+        "[[1], {'a': [2]}].flatten()",
+        "release.dup.distinct()",
+        "release.nlist.distinct()",
+        "release.nums.sort()",
+        "release.dup.sort()",
+        "[].sort()",
+        // comprehensions
+        "release.tags.all(t, t != '')",
+        "release.tags.all(t, t == 'a')",
+        "[].all(x, false)",
+        "release.tags.exists(t, t == 'b')",
+        "release.tags.exists(t, t == 'q')",
+        "[].exists(x, true)",
+        "release.tags.exists_one(t, t == 'b')",
+        "release.dup.exists_one(t, t == 'a')",
+        "release.tags.existsOne(t, t > 'a')",
+        "release.nums.map(n, n * 2)",
+        "release.nums.map(n, n > 1, n * 10)",
+        "release.nums.filter(n, n > 1)",
+        "release.tags.map(t, t + '!')",
+        "release.nested.a.b.filter(x, x == 2)",
+        "release.mixed.exists(x, x == 'a')",
+        "release.mixed.all(x, x != 'zz')",
+        "[1, 'a'].exists(x, x > 0)",
+        "['a', 1].exists(x, x > 0)",
+        "[1, 'a'].all(x, x > 5)",
+        "release.emptym.all(k, false)",
+        "params.m.all(k, k.size() == 1)",
+        "params.m.exists(k, k == 'j')",
+        "params.m.exists_one(k, k == 'j')",
+        "release.exists(k, k == 'name')",
+        "release.rollout.filter(s, !(s.tier in params.list)).map(s, {'msg': s.stage, 'tier': s.tier})",
+        "release.tags.map(t, release.tags.map(u, t + u))",
+        "release.tags.map(t, release.tags.filter(t, t != 'a'))",
+        "[[1, 2], [3]].map(l, l.map(x, x + 1))",
+        "release.nums.map(n, [n].map(m, m + n)[0])",
+        "sboms.map(s, s.components.filter(c, c.version == '').map(c, c.name)).flatten()",
+        "sboms[0].components.map(c, size(c.licenses)).distinct().sort()",
+        "[release.tags.filter(t, t > 'a')].map(u, size(u))[0]",
+        "release.tags.all(t, t in release.tags)",
+        "release.filter(k, k == 'n')",
+        "{'b': 1}.map(k, k)",
+        "params.m.map(k, k == 'j', k + '!')",
+        "release.filter(k, k == 'zz')",
+        "release.tags.filter(x, x == 'a').size()",
+    ];
+
+    /// Expressions the crate fails on [`input`]: the fast path must too.
+    const FAILING: &[&str] = &[
+        "release.missing",
+        "release.nul.x",
+        "release.n.x",
+        "release.tags.x",
+        "nope",
+        "release.tags[3]",
+        "release.tags[-1]",
+        "release.tags['a']",
+        "release['missing']",
+        "release[0]",
+        "has(release.n.x)",
+        "has(release.tags.x)",
+        "!1",
+        "1 ? 2 : 3",
+        "true && 1",
+        "false || 'x'",
+        "release.missing && true",
+        "release.missing || false",
+        "1 + 'a'",
+        "1 + 1u",
+        "1 + 1.0",
+        "'a' - 'b'",
+        "[1] - [1]",
+        "release.max + 1",
+        "release.min - 1",
+        "-release.min",
+        "release.max * 2",
+        "1 / 0",
+        "1 % 0",
+        "1u / 0u",
+        "1u % 0u",
+        "release.min / -1",
+        "1.5 % 1.0",
+        "1u - 2u",
+        "-(1u)",
+        "-'a'",
+        "1 < 'a'",
+        "'a' < 1",
+        "null < null",
+        "[1] < [2]",
+        "0.0 / 0.0 < 1.0",
+        "1 in 1",
+        "'a' in 'abc'",
+        "null in {'a': 1}",
+        "size(1)",
+        "size(null)",
+        "1.size()",
+        "'a'.startsWith(1)",
+        "(1).startsWith('a')",
+        "'a'.matches('(')",
+        "'a'.matches(params.bad)",
+        "matches(1, 'a')",
+        "string(null)",
+        "string([1])",
+        "int('x')",
+        "int(1e30)",
+        "int(18446744073709551615u)",
+        "int(null)",
+        "double('x')",
+        "double(null)",
+        "1.lowerAscii()",
+        "'abc'.substring(4)",
+        "'abc'.substring(-1)",
+        "'abc'.substring(2, 1)",
+        "'abc'.substring(1, 9)",
+        "[1, 2].join()",
+        "'a'.join()",
+        "[1].flatten(-1)",
+        "1.flatten()",
+        "release.tags.all(t, t.x)",
+        "release.tags.exists(t, t.x)",
+        "release.tags.all(t, 1)",
+        "release.tags.exists_one(t, t.x)",
+        "release.tags.exists_one(t, 1)",
+        "release.tags.map(t, t.x)",
+        "release.tags.filter(t, 1)",
+        "release.tags.filter(t, t.x)",
+        "release.tags.map(t, t.x, t)",
+        "release.n.all(x, true)",
+        "null.map(x, x)",
+        "{'a': 1, 'a': 2}",
+        "{1: 'a'}['x']",
+        "release.mixed.all(x, x > 0)",
+        "[1, 'a'].exists(x, x > 5)",
+        "release.missing.exists(x, true)",
+        "int(release.big)",
+        "release.tags.exists(t, release.missing)",
+        "release.tags.all(t, release.missing)",
+    ];
+
+    /// Expressions left to the crate on [`input`], or that need only agree.
+    const EITHER: &[&str] = &[
+        "1.5 in {'a': 1}",
+        "string(1.5)",
+        "{1: 'a'}",
+        "[1, 1u].sort()",
+        "[1.5, 0.5].sort()",
+        "release.nlist.sort()",
+        "release.map(k, k)",
+        "release.filter(k, k != 'n')",
+        "cel.bind(x, 1, x)",
+        "optional.of(1)",
+        "release.?name",
+        "[?optional.none(), 1]",
+        "b'abc'",
+        "dyn(1)",
+        "type(1)",
+        "int",
+        "strings.quote('a')",
+        "'abc'.charAt(1)",
+        "'abc'.indexOf('b')",
+        "lists.range(3)",
+        "[3, 1].sortBy(x, x)",
+        "release.tags.slice(0, 1)",
+        "'a %s'.format(['b'])",
+        "'abc'.replace('b', 'x', 1)",
+        "'a,b,c'.split(',', 2)",
+        "1u in {'a': 1}",
+        "true in {'a': 1}",
+    ];
+
+    #[test]
+    fn agrees_with_the_crate_on_every_construct() {
+        let env = env();
+        let main = input();
+        let others = [
+            json!({}),
+            json!({"release": null, "params": {}}),
+            json!({"release": {"name": 1, "tags": "abc", "nums": [1, "x"], "n": 1.5, "emptym": [],
+                               "nested": null, "rollout": [{"stage": "s", "tier": 1}]},
+                   "sboms": [{"components": [{"name": null}]}], "params": {"list": {}, "max": "2"}}),
+        ];
+        let mut tally = std::collections::BTreeMap::<String, usize>::new();
+        let mut count = |o: Outcome| *tally.entry(format!("{o:?}")).or_default() += 1;
+        let mut wrong = Vec::new();
+        for expr in FAST {
+            let o = check(&env, expr, &main);
+            if o != Outcome::Fast {
+                wrong.push(format!(
+                    "`{expr}` should be answered by the fast path: {o:?}"
+                ));
+            }
+            count(o);
+            for other in &others {
+                let o = check(&env, expr, other);
+                assert_ne!(o, Outcome::NotCompiled);
+                count(o);
+            }
+        }
+        for expr in FAILING {
+            let o = check(&env, expr, &main);
+            if !matches!(o, Outcome::BothFailed | Outcome::NotCompiled) {
+                wrong.push(format!("`{expr}` should fail in the crate: {o:?}"));
+            }
+            count(o);
+            for other in &others {
+                count(check(&env, expr, other));
+            }
+        }
+        for expr in EITHER {
+            for input in std::iter::once(&main).chain(&others) {
+                count(check(&env, expr, input));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        eprintln!(
+            "{} expressions ({} answered, {} failing), {} evaluations: {tally:?}",
+            FAST.len() + FAILING.len() + EITHER.len(),
+            FAST.len(),
+            FAILING.len(),
+            tally.values().sum::<usize>()
+        );
+    }
+
+    fn workload_rules() -> Vec<(String, String)> {
+        let rules: Map<String, Json> =
+            serde_json::from_str(include_str!("../../../tests/bench/peers/cel_rules.json"))
+                .unwrap();
+        rules
+            .into_iter()
+            .map(|(id, cond)| {
+                let cond = cond.as_str().unwrap().to_owned();
+                (
+                    id,
+                    format!("sboms[0].components.filter(c, {cond}).map(c, c.name)"),
+                )
+            })
+            .collect()
+    }
+
+    /// Components like tests/bench/peers/gen_input.py's, from a fixed seed.
+    fn components(n: usize) -> Json {
+        let mut seed: u64 = 42;
+        let mut next = move |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let types = ["npm", "pypi", "cargo", "maven", "golang", "gem"];
+        let lics = [
+            "MIT",
+            "Apache-2.0",
+            "GPL-3.0-only",
+            "AGPL-3.0-only",
+            "LGPL-2.1-only",
+            "NOASSERTION",
+            "LicenseRef-custom",
+            "SSPL-1.0",
+        ];
+        let comps: Vec<Json> = (0..n)
+            .map(|i| {
+                let t = types[next(6) as usize];
+                let name = match next(20) {
+                    0 => format!("Test-Pkg-{i}"),
+                    1 => "left-pad".to_owned(),
+                    2 => format!("P{}", "x".repeat(70)),
+                    _ => format!("pkg-{i}"),
+                };
+                let base = format!("{}.{}.{}", next(3), next(30), next(50));
+                let version = match next(12) {
+                    0 => String::new(),
+                    1 => format!("{base}-SNAPSHOT"),
+                    2 => format!("{base}-rc.1"),
+                    3 => "latest".to_owned(),
+                    _ => base,
+                };
+                let purl = match next(12) {
+                    0 => String::new(),
+                    1 => format!("pkg:{t}/{name}"),
+                    2 => format!("pkg:other/{name}@{version}"),
+                    3 => format!("foo:{t}/{name}"),
+                    _ => format!("pkg:{t}/{name}@{version}"),
+                };
+                let k = [0, 1, 1, 1, 2, 4][next(6) as usize];
+                let licenses: Vec<&str> = (0..k).map(|_| lics[next(8) as usize]).collect();
+                json!({"name": name, "version": version, "purl": purl, "licenses": licenses})
+            })
+            .collect();
+        json!({"sboms": [{"components": comps}]})
+    }
+
+    /// Random expressions from a small grammar, from a fixed seed.
+    struct Gen(u64);
+
+    impl Gen {
+        fn pick(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n as u64) as usize
+        }
+
+        fn expr(&mut self, depth: usize, locals: &[&str]) -> String {
+            const ATOMS: &[&str] = &[
+                "0",
+                "1",
+                "-1",
+                "2u",
+                "1.5",
+                "0.0",
+                "'a'",
+                "''",
+                "'demo'",
+                "null",
+                "true",
+                "false",
+                "[]",
+                "[1, 'a']",
+                "['b', 'a']",
+                "{'k': 1}",
+                "release.name",
+                "release.n",
+                "release.f",
+                "release.tags",
+                "release.nums",
+                "release.nested",
+                "release.emptym",
+                "release.nul",
+                "release.big",
+                "release.mixed",
+                "release.lists",
+                "release.dup",
+                "params.m",
+                "params.list",
+                "params.max",
+                "release.uni",
+                "sboms[0].components",
+            ];
+            if depth == 0 || self.pick(4) == 0 {
+                if !locals.is_empty() && self.pick(2) == 0 {
+                    return locals[self.pick(locals.len())].to_owned();
+                }
+                return ATOMS[self.pick(ATOMS.len())].to_owned();
+            }
+            let d = depth - 1;
+            match self.pick(9) {
+                0 | 1 => {
+                    const OPS: &[&str] = &[
+                        "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "&&", "||", "in",
+                    ];
+                    let op = OPS[self.pick(OPS.len())];
+                    format!("({} {op} {})", self.expr(d, locals), self.expr(d, locals))
+                }
+                2 => match self.pick(3) {
+                    0 => format!("!({})", self.expr(d, locals)),
+                    1 => format!("-({})", self.expr(d, locals)),
+                    _ => format!(
+                        "({} ? {} : {})",
+                        self.expr(d, locals),
+                        self.expr(d, locals),
+                        self.expr(d, locals)
+                    ),
+                },
+                3 => {
+                    const GLOBAL: &[&str] = &["size", "string", "int", "double"];
+                    format!(
+                        "{}({})",
+                        GLOBAL[self.pick(GLOBAL.len())],
+                        self.expr(d, locals)
+                    )
+                }
+                4 | 5 => {
+                    const MEMBER: &[&str] = &[
+                        "size()",
+                        "startsWith('a')",
+                        "contains('e')",
+                        "matches('^[a-d]')",
+                        "lowerAscii()",
+                        "split(',')",
+                        "join(',')",
+                        "flatten()",
+                        "distinct()",
+                        "sort()",
+                        "reverse()",
+                        "substring(1)",
+                        "endsWith('o')",
+                        "name",
+                        "a",
+                        "k",
+                    ];
+                    format!(
+                        "({}).{}",
+                        self.expr(d, locals),
+                        MEMBER[self.pick(MEMBER.len())]
+                    )
+                }
+                6 => format!("({})[{}]", self.expr(d, locals), self.expr(d, locals)),
+                _ => {
+                    let var = ["x", "y", "z"][locals.len().min(2)];
+                    let range = self.expr(d, locals);
+                    let mut inner = locals.to_vec();
+                    inner.push(var);
+                    let body = self.expr(d, &inner);
+                    match self.pick(6) {
+                        0 => format!("({range}).all({var}, {body})"),
+                        1 => format!("({range}).exists({var}, {body})"),
+                        2 => format!("({range}).exists_one({var}, {body})"),
+                        3 => format!("({range}).filter({var}, {body})"),
+                        4 => format!("({range}).map({var}, {body})"),
+                        _ => {
+                            let guard = self.expr(d, &inner);
+                            format!("({range}).map({var}, {guard}, {body})")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_crate_on_random_expressions() {
+        let env = env();
+        let inputs = [
+            input(),
+            json!({"release": {"name": 1, "tags": "abc", "nums": [1, "x"]}}),
+        ];
+        // CEL_FAST_RANDOM=n tries n expressions (and another seed) by hand.
+        let n: u64 = std::env::var("CEL_FAST_RANDOM").map_or(3000, |n| n.parse().unwrap());
+        let mut g = Gen(7 + n);
+        let mut tally = std::collections::BTreeMap::<String, usize>::new();
+        for i in 0..n {
+            let expr = g.expr(3 + (i % 3) as usize, &[]);
+            if env.compile(&expr).is_err() {
+                *tally.entry("unparsed".to_owned()).or_default() += 1;
+                continue;
+            }
+            for input in &inputs {
+                *tally
+                    .entry(format!("{:?}", check(&env, &expr, input)))
+                    .or_default() += 1;
+            }
+        }
+        eprintln!("random expressions: {tally:?}");
+        assert!(tally.get("Fast").copied().unwrap_or(0) > 1000, "{tally:?}");
+    }
+
+    #[test]
+    fn programs_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<FastProgram>();
+    }
+
+    #[test]
+    fn the_workload_rules_are_answered_by_the_fast_path() {
+        let env = env();
+        let small = components(400);
+        let mut others = input();
+        others["sboms"][0]["components"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "x", "version": 1, "purl": null, "licenses": "MIT"}));
+        for (id, expr) in workload_rules() {
+            assert_eq!(check(&env, &expr, &small), Outcome::Fast, "{id}");
+            assert_eq!(check(&env, &expr, &input()), Outcome::Fast, "{id}");
+            // a component of the wrong shape: the crate fails, and so must we
+            let o = check(&env, &expr, &others);
+            assert_ne!(o, Outcome::NotCompiled, "{id}");
+        }
+    }
+
+    fn policies() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
+    }
+
+    #[test]
+    fn the_shipped_rules_compile_and_agree_on_their_bundle_tests() {
+        let env = env();
+        let mut bundles: Vec<_> = std::fs::read_dir(policies())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("rules").is_dir())
+            .collect();
+        bundles.sort();
+        let mut tally = std::collections::BTreeMap::<String, usize>::new();
+        let mut rules_seen = 0;
+        for bundle in bundles {
+            let manifest: toml::Table =
+                toml::from_str(&std::fs::read_to_string(bundle.join("bundle.toml")).unwrap())
+                    .unwrap();
+            let params = manifest
+                .get("params")
+                .map(|p| serde_json::to_value(p).unwrap())
+                .unwrap_or_else(|| json!({}));
+            let mut rules: Vec<(String, String)> = std::fs::read_dir(bundle.join("rules"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "cel"))
+                .map(|p| {
+                    (
+                        p.display().to_string(),
+                        std::fs::read_to_string(&p).unwrap(),
+                    )
+                })
+                .collect();
+            rules.sort();
+            for (path, text) in &rules {
+                let program = env.compile(text).unwrap();
+                assert!(
+                    compile(program.expression()).is_some(),
+                    "{path} does not compile"
+                );
+                rules_seen += 1;
+            }
+            let mut inputs = Vec::new();
+            for test in std::fs::read_dir(bundle.join("tests")).unwrap() {
+                let test: Json =
+                    serde_json::from_str(&std::fs::read_to_string(test.unwrap().path()).unwrap())
+                        .unwrap();
+                for case in test["cases"].as_array().unwrap() {
+                    let mut input = case["input"].clone();
+                    let mut p = params.clone();
+                    if let Some(over) = case.get("params").and_then(Json::as_object) {
+                        for (k, v) in over {
+                            p[k] = v.clone();
+                        }
+                    }
+                    input["params"] = p;
+                    inputs.push(input);
+                }
+            }
+            for (path, text) in &rules {
+                for input in &inputs {
+                    let o = check(&env, text, input);
+                    *tally.entry(format!("{path}: {o:?}")).or_default() += 1;
+                    *tally.entry(format!("all: {o:?}")).or_default() += 1;
+                }
+            }
+        }
+        for (k, v) in &tally {
+            eprintln!("{k}: {v}");
+        }
+        assert!(rules_seen >= 30, "{rules_seen}");
+        assert!(tally.get("all: Fast").copied().unwrap_or(0) > 0);
+    }
+
+    /// By hand, in a release build:
+    /// `python3 tests/bench/peers/gen_input.py 10000 > /tmp/in.json`, then
+    /// `CEL_FAST_INPUT=/tmp/in.json cargo test --release -p shipgate-engine --lib cel_fast::tests::timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn timing() {
+        let path = std::env::var("CEL_FAST_INPUT").unwrap();
+        let raw: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let input = json!({"sboms": [{"components": raw["components"].clone()}]});
+        let env = env();
+        let rules = workload_rules();
+        let compiled: Vec<_> = rules
+            .iter()
+            .map(|(_, e)| compile(env.compile(e).unwrap().expression()).unwrap())
+            .collect();
+        let v = vars(&input);
+        let rounds: usize = std::env::var("CEL_FAST_ROUNDS").map_or(10, |r| r.parse().unwrap());
+        let mut best = vec![f64::MAX; compiled.len()];
+        let mut best_total = f64::MAX;
+        for _ in 0..rounds {
+            let start = std::time::Instant::now();
+            for (p, b) in compiled.iter().zip(&mut best) {
+                let t = std::time::Instant::now();
+                let r = p.eval(&v).unwrap();
+                std::hint::black_box(r);
+                *b = b.min(t.elapsed().as_secs_f64() * 1e3);
+            }
+            best_total = best_total.min(start.elapsed().as_secs_f64() * 1e3);
+        }
+        for ((id, _), b) in rules.iter().zip(&best) {
+            eprintln!("{id}: {b:.2} ms");
+        }
+        eprintln!(
+            "20 rules: best round {best_total:.1} ms, sum of per-rule bests {:.1} ms",
+            best.iter().sum::<f64>()
+        );
+        // the crate, with the conversion the session does once per input
+        let start = std::time::Instant::now();
+        let bound = to_cel(&input["sboms"]);
+        let conv = start.elapsed();
+        let start = std::time::Instant::now();
+        for (_, e) in &rules {
+            let program = env.compile(e).unwrap();
+            let mut ctx = cel::Context::with_env(Arc::clone(&env));
+            ctx.add_variable_from_value("sboms", bound.clone());
+            program.execute(&ctx).unwrap();
+        }
+        eprintln!(
+            "crate: conversion {:.1} ms, 20 rules {:.1} ms",
+            conv.as_secs_f64() * 1e3,
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
