@@ -113,6 +113,10 @@ pub(crate) fn keep(
             "pass --sign-key KEY (create one with `shipgate keygen`) or set [record] sign-key in shipgate.toml",
         ));
     }
+    if args.record.is_none() && args.vsa.is_none() && !cfg.ledger.enabled {
+        // Nothing keeps the record: do not build it.
+        return Ok(());
+    }
     let waivers = loaded.waivers_file.as_ref().map(|f| FileRef {
         path: f.display().to_owned(),
         sha256: f.sha256().to_owned(),

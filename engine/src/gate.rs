@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::backend::guard::EvalLimits;
 use crate::backend::{Language, PreparedInput};
-use crate::bundle::{Bundle, BundleLimits};
+use crate::bundle::{Bundle, BundleLimits, Compile};
 use crate::config::{Config, SbomSchemaMode};
 use crate::decision::waiver::{self, Waiver, WaiverReport};
 use crate::decision::{self, DecideContext, RuleResult, RuleStatus, Verdict};
@@ -195,6 +195,7 @@ pub fn load(plan: &Plan) -> Result<Loaded, Problems> {
     };
     let limits = BundleLimits {
         eval: eval_limits(cfg),
+        compile: Compile::For(plan.prefer),
         ..BundleLimits::default()
     };
     // Evidence and bundles are independent: read them at the same time.

@@ -13,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::bundle::{Bundle, BundleLimits};
+use crate::bundle::{Bundle, BundleLimits, Compile};
 use crate::config::{BundleConfig, Config};
 use crate::decision::waiver;
 use crate::diag::{Code, Location, Problem, Problems};
@@ -138,7 +138,12 @@ pub fn replay(
         let params = invocation.params.get(i).cloned().unwrap_or_default();
         // A bundle rebuilt with another digest was altered; it is replayed as
         // it is now and the digest difference is reported with the rest.
-        match Bundle::load(&dir, &b.path, &BundleLimits::default()) {
+        // Compiled as `check` compiled it: the implementations it ran.
+        let limits = BundleLimits {
+            compile: Compile::For(invocation.engine),
+            ..BundleLimits::default()
+        };
+        match Bundle::load(&dir, &b.path, &limits) {
             Ok(bundle) => bundles.push((bundle, params)),
             Err(ps) => problems.extend(ps),
         }

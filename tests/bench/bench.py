@@ -208,14 +208,17 @@ def shipped_rule_bundles():
     return out
 
 
-def cel_bundle():
+def cel_bundle(only=None):
     """The workload's CEL as a shipgate bundle: one rule per workload rule, the same
     condition as cel_expr.txt, returning the matching components' names. CEL rules
-    name the input's top-level documents, so the components are `sboms[0]`."""
-    d = WORK / "bundle-cel"
+    name the input's top-level documents, so the components are `sboms[0]`. `only`
+    keeps the k-th rule alone."""
+    d = WORK / (f"bundle-cel-r{only:02d}" if only else "bundle-cel")
     d.mkdir(parents=True, exist_ok=True)
     parts = ['[bundle]\nname = "bench-cel"\nversion = "0.0.0"\nengine = "cel"\n']
-    for rid, cond in RULES.items():
+    for k, (rid, cond) in enumerate(RULES.items(), 1):
+        if only and k != only:
+            continue
         expr = f"sboms[0].components.filter(c, {cond}).map(c, c.name)"
         parts.append(f'[[rule]]\nid = "bench.r{rid[1:]}"\ntitle = "{rid}"\nseverity = "deny"\n'
                      f'description = "{rid}"\nremediation = "none"\ncel-expression = {json.dumps(expr)}\n')
@@ -352,6 +355,8 @@ if TARGET in SIZES:
     for k in range(1, len(RULES) + 1):
         R["rego_rule", k] = eval_median([args.bench_bin, "eval", "--lang", "rego", "--bundle", rego_bundle(k),
                                          "--input", workload(TARGET), "--iters", "3", "--warmup", "1"])
+        R["cel_rule", k] = eval_median([args.bench_bin, "eval", "--lang", "cel", "--bundle", cel_bundle(k),
+                                        "--input", workload(TARGET), "--iters", "3", "--warmup", "1"])
     # regorus and the cel crate called directly: the steps below the public API.
     r = run([args.bench_bin, "profile", "--lang", "rego", "--input", workload(TARGET),
              "--policy", PEERS / "policy.rego", "--iters", "3"])
@@ -380,6 +385,10 @@ for n in SIZES:
     runs = RUNS.get(n, 3)
     R["check_proc", n], R["check_rss", n], last = whole(
         [args.shipgate, "check", "--sbom", sbom, "--bundle", sbom_bundle, "--no-ledger",
+         "--now", "2026-11-23T12:00:00Z"], runs, ok_codes=(0, 1), cwd=WORK, warm=0 if n >= 100000 else 1)
+    # The bundle's rules run in CEL by default; its Rego implementations too, for the record.
+    R["check_rego_proc", n], R["check_rego_rss", n], _ = whole(
+        [args.shipgate, "check", "--sbom", sbom, "--bundle", sbom_bundle, "--no-ledger", "--engine", "rego",
          "--now", "2026-11-23T12:00:00Z"], runs, ok_codes=(0, 1), cwd=WORK, warm=0 if n >= 100000 else 1)
     doc, data = WORK / f"check-input-{n}.json", WORK / "check-data.json"
     r = run([args.bench_bin, "check", "--sbom", sbom, "--bundle", sbom_bundle, "--iters", str(runs),
@@ -459,6 +468,10 @@ r = ratio(R.get(("opa_check_proc", t)), R.get(("check_proc", t)))
 target("Whole process, 10k-component CycloneDX SBOM, policies/sbom: OPA ÷ `shipgate check`",
        f"OPA {f_ms(R.get(('opa_check_proc', t)))}, shipgate {f_ms(R.get(('check_proc', t)))}", "≥ 3×",
        f_ratio(r), verdict(None if r is None else r >= 3))
+r = ratio(R.get(("opa_check_proc", t)), R.get(("check_rego_proc", t)))
+target("… the same with the bundle's Rego implementations (`--engine rego`)",
+       f"OPA {f_ms(R.get(('opa_check_proc', t)))}, shipgate {f_ms(R.get(('check_rego_proc', t)))}", "≥ 3×",
+       f_ratio(r), verdict(None if r is None else r >= 3))
 if ("cel_eval", t) in R:
     r = ratio(R.get(("celjs_eval", t)), R["cel_eval", t])
     target("CEL per evaluation, 10k × 20 rules: cel-js ÷ shipgate",
@@ -526,13 +539,14 @@ for n in SIZES:
       f"{f_ratio(ratio(R.get(('opa_eval', n)), R.get(('rego_eval', n))))} | {f_ms(R.get(('celjs_eval', n)))} | "
       f"{cel_figure(n)} | {f_ratio(ratio(R.get(('celjs_eval', n)), R.get(('cel_eval', n))))} |")
 p("\n## Whole processes\n")
-p("| components | SBOM | `shipgate check` | peak RSS | OPA, same Rego and input | peak RSS | OPA ÷ shipgate | "
-  "floor: read + parse | floor: Evidence::load |")
-p("|---|---|---|---|---|---|---|---|---|")
+p("| components | SBOM | `shipgate check` | peak RSS | `--engine rego` | peak RSS | OPA, same Rego and input | peak RSS | "
+  "OPA ÷ shipgate | floor: read + parse | floor: Evidence::load |")
+p("|---|---|---|---|---|---|---|---|---|---|---|")
 for n in SIZES:
     fl = R.get(("floor", n), {})
     p(f"| {n:,} | {R.get(('sbom_bytes', n), 0) / 2**20:.1f} MiB | {f_ms(R.get(('check_proc', n)))} | "
-      f"{f_mib(R.get(('check_rss', n)))} | {f_ms(R.get(('opa_check_proc', n)))} | {f_mib(R.get(('opa_check_rss', n)))} | "
+      f"{f_mib(R.get(('check_rss', n)))} | {f_ms(R.get(('check_rego_proc', n)))} | {f_mib(R.get(('check_rego_rss', n)))} | "
+      f"{f_ms(R.get(('opa_check_proc', n)))} | {f_mib(R.get(('opa_check_rss', n)))} | "
       f"{f_ratio(ratio(R.get(('opa_check_proc', n)), R.get(('check_proc', n))))} | "
       f"{f_ms(fl.get('read_parse_ms'))} | {f_ms(fl.get('evidence_load_ms'))} |")
 p("\nThe workload itself as whole processes (read the input, compile, evaluate once, print):\n")
@@ -558,14 +572,19 @@ if ps:
       f"`shipgate --version` as a process {f_ms(R.get('version_proc'))}.")
 if any(("rego_rule", k) in R for k in range(1, 21)):
     p("\n## What each rule costs, 10k components\n")
-    p("The workload's rules one at a time (shipgate Rego: a bundle with that one deny rule; "
-      "CEL: the `cel` crate running that rule's filter directly):\n")
-    p("| rule | condition (CEL form) | shipgate Rego | Rust `cel` |")
-    p("|---|---|---|---|")
-    cp = R.get("cel_rule_profile", {})
+    p("The workload's rules one at a time (shipgate: a bundle with that one rule, `Bundle::evaluate`; "
+      "the `cel` crate alone running that rule's filter, as shipgate's CEL backend did before its direct "
+      "evaluator — `—` for the rules using `matches()`, which the crate is built without: shipgate "
+      "provides it):\n")
+    p("| rule | condition (CEL form) | shipgate Rego | shipgate CEL | `cel` crate alone |")
+    p("|---|---|---|---|---|")
+    cp = {r: ms for r, ms in R.get("cel_rule_profile", {}).items() if ms is not None}
+    cel_singles = [R.get(("cel_rule", k)) for k in range(1, len(RULES) + 1)]
     for k, (rid, cond) in enumerate(RULES.items(), 1):
-        p(f"| {rid} | `{cond}` | {f_ms(R.get(('rego_rule', k)))} | {f_ms(cp.get(rid))} |")
-    p(f"| Σ | | {f_ms(sum(x for x in singles if x))} | {f_ms(sum(cp.values()) if cp else None)} |")
+        p(f"| {rid} | `{cond}` | {f_ms(R.get(('rego_rule', k)))} | {f_ms(R.get(('cel_rule', k)))} "
+          f"| {f_ms(cp.get(rid))} |")
+    p(f"| Σ | | {f_ms(sum(x for x in singles if x))} | {f_ms(sum(x for x in cel_singles if x))} "
+      f"| {f_ms(sum(cp.values()) if cp else None)} (rules it runs) |")
     steps = R.get("rego_profile", []) + R.get("cel_profile", [])
     if steps:
         p("\nBelow the public API (regorus / `cel` called directly on the 10k workload):\n")

@@ -69,6 +69,22 @@ pub struct Rule {
     slots: Vec<(Language, usize)>,
 }
 
+impl Rule {
+    /// The implementation that runs with preference `prefer` in a bundle
+    /// whose engine is `engine`: the preferred language, else the bundle's,
+    /// else the rule's first; and its index among that language's rules.
+    fn choose(&self, prefer: Option<Language>, engine: Language) -> (Language, usize) {
+        let want = prefer.unwrap_or(engine);
+        self.slots
+            .iter()
+            .find(|(l, _)| *l == want)
+            .or_else(|| self.slots.iter().find(|(l, _)| *l == engine))
+            .or_else(|| self.slots.first())
+            .copied()
+            .unwrap_or((engine, usize::MAX))
+    }
+}
+
 /// A loaded, compiled bundle. Cloning shares the compiled rules.
 #[derive(Clone)]
 pub struct Bundle {
@@ -109,6 +125,20 @@ impl std::fmt::Debug for Bundle {
     }
 }
 
+/// Which of a bundle's languages [`Bundle::load`] compiles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compile {
+    /// Every implementation of every rule (`shipgate test`, which runs and
+    /// compares them all).
+    #[default]
+    Every,
+    /// Only the implementations [`Bundle::evaluate`] runs with this
+    /// preference (`shipgate check`): a CEL twin of a Rego rule that will
+    /// not run is not parsed, which is most of loading a small bundle.
+    /// Evaluating with another preference reports such rules as errors.
+    For(Option<Language>),
+}
+
 /// Limits on what a bundle may contain.
 #[derive(Debug, Clone, Copy)]
 pub struct BundleLimits {
@@ -118,6 +148,8 @@ pub struct BundleLimits {
     pub max_file_bytes: u64,
     /// Time budget per rule at load (probe) and evaluation.
     pub eval: EvalLimits,
+    /// Which languages to compile.
+    pub compile: Compile,
 }
 
 impl Default for BundleLimits {
@@ -126,6 +158,7 @@ impl Default for BundleLimits {
             max_files: 2000,
             max_file_bytes: 4 * 1024 * 1024,
             eval: EvalLimits::default(),
+            compile: Compile::Every,
         }
     }
 }
@@ -286,14 +319,18 @@ impl Bundle {
             .filter(|f| f.path.ends_with(".rego") && !f.path.ends_with("_test.rego"))
             .map(|f| f.source.clone())
             .collect();
-        // Both languages are compiled (a broken twin is reported even when
-        // the other language runs), at the same time.
+        let wanted = |lang: Language| match limits.compile {
+            Compile::Every => true,
+            Compile::For(prefer) => rules.iter().any(|r| r.choose(prefer, engine).0 == lang),
+        };
+        let (want_rego, want_cel) = (wanted(Language::Rego), wanted(Language::Cel));
+        // The languages compile at the same time.
         let (rego_compiled, cel_compiled) = crate::parallel::join(
             || {
-                (!rego_rules.is_empty())
+                (want_rego && !rego_rules.is_empty())
                     .then(|| rego::compile(&modules, &rego_rules, limits.eval.rule_timeout))
             },
-            || (!cel_rules.is_empty()).then(|| cel::compile(&cel_rules)),
+            || (want_cel && !cel_rules.is_empty()).then(|| cel::compile(&cel_rules)),
         );
         let mut compiled: Vec<(Language, SharedCompiled)> = Vec::new();
         match rego_compiled {
@@ -341,19 +378,10 @@ impl Bundle {
             merged.insert(k.clone(), v.clone());
         }
         let params = Arc::new(Value::Object(merged));
-        let want = prefer.unwrap_or(self.engine);
         let chosen: Vec<(Language, usize)> = self
             .rules
             .iter()
-            .map(|r| {
-                r.slots
-                    .iter()
-                    .find(|(l, _)| *l == want)
-                    .or_else(|| r.slots.iter().find(|(l, _)| *l == self.engine))
-                    .or_else(|| r.slots.first())
-                    .copied()
-                    .unwrap_or((self.engine, usize::MAX))
-            })
+            .map(|r| r.choose(prefer, self.engine))
             .collect();
         let mut out: Vec<Option<(Language, RuleEval)>> = vec![None; self.rules.len()];
         for (lang, compiled) in &self.compiled {
@@ -456,4 +484,75 @@ fn missing_file(
     )
     .with_help(help)
     .at(toml_file::at(manifest, path.span()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, json};
+
+    /// A bundle of one rule with a working Rego implementation and a CEL
+    /// twin that does not parse.
+    fn bundle_with_broken_twin() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("bundle.toml"),
+            r#"[bundle]
+name = "t"
+version = "1.0.0"
+description = "test"
+engine = "rego"
+
+[[rule]]
+id = "t.rule"
+title = "a rule"
+severity = "deny"
+description = "d"
+remediation = "r"
+rego = "t.rule"
+cel-expression = "release.name =="
+"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("rule.rego"),
+            "package t.rule\n\nimport rego.v1\n\ndeny contains \"no\" if input.release.name == \"bad\"\n",
+        )
+        .unwrap();
+        dir
+    }
+
+    fn load(dir: &Path, compile: Compile) -> Result<Bundle, Problems> {
+        let limits = BundleLimits {
+            compile,
+            ..BundleLimits::default()
+        };
+        Bundle::load(dir, "t", &limits)
+    }
+
+    #[test]
+    fn only_the_implementations_that_run_are_compiled_when_asked() {
+        let dir = bundle_with_broken_twin();
+        // `shipgate test` compiles both and reports the broken twin.
+        let every = load(dir.path(), Compile::Every).unwrap_err();
+        assert_eq!(every.0[0].code, Code::CelSyntax, "{every:?}");
+        // Preferring CEL would run the twin: still an error.
+        assert!(load(dir.path(), Compile::For(Some(Language::Cel))).is_err());
+        // `check` with the bundle's engine runs the Rego rule only.
+        let bundle = load(dir.path(), Compile::For(None)).unwrap();
+        let input = Arc::new(PreparedInput::new(json!({"release": {"name": "bad"}})));
+        let evals = bundle.evaluate(&input, &Map::new(), None, EvalLimits::default());
+        assert!(
+            matches!(&evals[0], (Language::Rego, RuleEval::Ran { deny, .. }) if deny[0].msg == "no"),
+            "{evals:?}"
+        );
+        // Asking that bundle for CEL cannot run the rule: an error, not a pass.
+        let evals = bundle.evaluate(
+            &input,
+            &Map::new(),
+            Some(Language::Cel),
+            EvalLimits::default(),
+        );
+        assert!(matches!(&evals[0], (_, RuleEval::Error(_))), "{evals:?}");
+    }
 }
