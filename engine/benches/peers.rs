@@ -383,8 +383,8 @@ fn check(o: &Opts) -> Result<()> {
             PreparedInput::new(doc)
         });
         t_doc.push(t);
-        bytes = input.json.len();
-        let (v, t) = timed(|| regorus::Value::from_json_str(&input.json));
+        bytes = input.json().len();
+        let (v, t) = timed(|| regorus::Value::from_json_str(input.json()));
         v?;
         t_conv.push(t);
     }

@@ -13,7 +13,6 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::backend::guard::EvalLimits;
 use crate::backend::{Language, PreparedInput};
@@ -323,7 +322,7 @@ pub fn evaluate(plan: &Plan, loaded: &Loaded) -> Report {
         cfg.context.environment.as_deref(),
     );
     let input = Arc::new(PreparedInput::new(doc));
-    let input_digest = hex::encode(Sha256::digest(input.json.as_bytes()));
+    let input_digest = input.digest();
     let present = loaded.evidence.present();
     let today = plan.now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let locator = loaded.evidence.locator();

@@ -114,8 +114,9 @@ pub enum RuleEval {
 pub struct PreparedInput {
     /// As a JSON value.
     pub value: Value,
-    /// As JSON text (regorus parses text faster than it converts values).
-    pub json: String,
+    /// As JSON text, made on first use (regorus parses text faster than it
+    /// converts values; CEL rules read the value itself).
+    json: OnceLock<String>,
     pub(crate) rego_value: OnceLock<Result<regorus::Value, String>>,
     pub(crate) cel_values: OnceLock<Vec<::cel::Value>>,
 }
@@ -124,19 +125,36 @@ impl PreparedInput {
     /// Prepares `value` for evaluation.
     pub fn new(value: Value) -> Self {
         PreparedInput {
-            json: value.to_string(),
             value,
+            json: OnceLock::new(),
             rego_value: OnceLock::new(),
             cel_values: OnceLock::new(),
         }
+    }
+
+    /// The input as compact JSON text (`serde_json`'s serialisation of
+    /// [`value`](Self::value)).
+    pub fn json(&self) -> &str {
+        self.json.get_or_init(|| self.value.to_string())
+    }
+
+    /// sha256 (hex) of [`json`](Self::json)'s bytes, computed by streaming the
+    /// serialisation into the hash: the text itself is not kept for it.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        if let Some(text) = self.json.get() {
+            return hex::encode(Sha256::digest(text.as_bytes()));
+        }
+        let mut hasher = Sha256::new();
+        // Writing into a hasher cannot fail, and a JSON value always serialises.
+        let _ = serde_json::to_writer(&mut hasher, &self.value);
+        hex::encode(hasher.finalize())
     }
 }
 
 impl std::fmt::Debug for PreparedInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreparedInput")
-            .field("json_bytes", &self.json.len())
-            .finish_non_exhaustive()
+        f.debug_struct("PreparedInput").finish_non_exhaustive()
     }
 }
 
@@ -165,6 +183,18 @@ pub(crate) type SharedCompiled = Arc<dyn Compiled>;
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn digest_is_the_hash_of_the_json_text_whether_made_or_not() {
+        use sha2::{Digest, Sha256};
+        let value = json!({"b": [1, 2.5, "x\u{e9}\n"], "a": {"z": null, "y": true}});
+        let streamed = PreparedInput::new(value.clone()).digest();
+        let prepared = PreparedInput::new(value.clone());
+        let text = prepared.json().to_owned();
+        assert_eq!(text, value.to_string());
+        assert_eq!(prepared.digest(), streamed);
+        assert_eq!(streamed, hex::encode(Sha256::digest(text.as_bytes())));
+    }
 
     #[test]
     fn violations_from_strings_and_objects() {

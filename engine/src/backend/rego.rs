@@ -203,7 +203,7 @@ impl Compiled for RegoCompiled {
         // repeat it.
         let value = input
             .rego_value
-            .get_or_init(|| regorus::Value::from_json_str(&input.json).map_err(|e| e.to_string()))
+            .get_or_init(|| regorus::Value::from_json_str(input.json()).map_err(|e| e.to_string()))
             .clone()?;
         let mut engine = self.prepared_for(params)?;
         engine.set_input(value);
