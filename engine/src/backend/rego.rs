@@ -71,6 +71,11 @@ pub(crate) fn compile(
     rules: &[RegoRule],
     timeout: Duration,
 ) -> Result<RegoCompiled, Vec<Problem>> {
+    // Too deep a module is not handed to the parser at all.
+    let too_deep: Vec<Problem> = modules.iter().filter_map(lint_nesting).collect();
+    if !too_deep.is_empty() {
+        return Err(too_deep);
+    }
     let mut problems = Vec::new();
     for m in modules {
         problems.extend(lint_nondeterminism(m));
@@ -346,6 +351,66 @@ fn lint_nondeterminism(m: &SourceFile) -> Vec<Problem> {
     out
 }
 
+/// Deepest nesting of `[` and `{` accepted in a Rego module. regorus's parser
+/// tries a comprehension at every `[` and `{` and backtracks, which doubles
+/// the work per level: 20 levels of nested arrays took over a second to
+/// parse, 24 twenty seconds, so a hostile bundle could hang the gate before
+/// any time budget applies. The shipped bundles nest 4 deep.
+const MAX_REGO_NESTING: usize = 16;
+
+/// Refuses a module whose `[`/`{` brackets nest deeper than
+/// [`MAX_REGO_NESTING`] (outside strings and comments), before regorus parses it.
+fn lint_nesting(m: &SourceFile) -> Option<Problem> {
+    let text = m.shared_text();
+    let mut depth = 0usize;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = strip_comment(line);
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for (i, c) in code.char_indices() {
+            if let Some(q) = quote {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' if q == '"' => escaped = true,
+                    _ if c == q => quote = None,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' | '`' => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_REGO_NESTING {
+                        let start = offset + i;
+                        return Some(
+                            Problem::error(
+                                Code::RegoSyntax,
+                                format!(
+                                    "brackets nest deeper than {MAX_REGO_NESTING} levels in `{}`",
+                                    m.display()
+                                ),
+                            )
+                            .with_help("flatten the literal, or move the data into bundle params")
+                            .with_label("too deep")
+                            .at(Location::span(
+                                m.display(),
+                                text,
+                                start..start + 1,
+                            )),
+                        );
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// The line without a trailing `#` comment (a `#` inside a string is kept).
 fn strip_comment(line: &str) -> &str {
     let mut in_str = false;
@@ -520,6 +585,30 @@ warn contains "empty" if count(input.xs) == 0
     fn declared_but_empty_deny_is_fine() {
         let c = compile_one("package t\ndeny contains \"x\" if input.never\n", "t").unwrap();
         assert!(matches!(run(&c, json!({})), RuleEval::Ran { deny, .. } if deny.is_empty()));
+    }
+
+    #[test]
+    fn deep_brackets_are_refused_before_parsing() {
+        let nested = |d: usize| {
+            format!(
+                "package t\nimport rego.v1\ndeny contains \"x\" if {{\n\tx := {}1{}\n\tcount(x) == 2\n}}\n",
+                "[".repeat(d),
+                "]".repeat(d)
+            )
+        };
+        // 16 levels, the rule's braces included, still compile.
+        assert!(compile_one(&nested(MAX_REGO_NESTING - 1), "t").is_ok());
+        let errs = compile_one(&nested(40), "t").unwrap_err();
+        assert_eq!(errs[0].code, Code::RegoSyntax);
+        assert!(errs[0].message.contains("nest deeper"), "{errs:?}");
+        assert_eq!(errs[0].location.as_ref().unwrap().line, Some(4));
+        // Brackets inside strings and comments do not count.
+        let quoted = format!(
+            "package t\nimport rego.v1\n# {}\ndeny contains \"{}\" if false\n",
+            "[".repeat(40),
+            "{".repeat(40)
+        );
+        assert!(compile_one(&quoted, "t").is_ok());
     }
 
     #[test]
