@@ -397,21 +397,24 @@ impl CelSession {
     /// Evaluates `rule` with the `cel` crate.
     fn eval_with_crate(&mut self, rule: &CelProgram) -> RuleEval {
         let bound = self.bound.get_or_insert_with(|| {
-            // The input's names in VARIABLES order, converted once per input
-            // for every bundle and session; `params` is the bundle's own.
-            let inputs = self.input.cel_values.get_or_init(|| {
-                VARIABLES
-                    .iter()
-                    .filter(|name| **name != "params")
-                    .map(|name| to_cel(self.input.value.get(*name).unwrap_or(&Value::Null)))
-                    .collect()
-            });
-            let mut bound: Vec<(&'static str, CelValue)> = VARIABLES
-                .iter()
-                .filter(|name| **name != "params")
-                .copied()
-                .zip(inputs.iter().cloned())
-                .collect();
+            // The input's names, converted once per input for every bundle
+            // and session; `params` is the bundle's own.
+            let mut bound = self
+                .input
+                .cel_values
+                .get_or_init(|| {
+                    VARIABLES
+                        .iter()
+                        .filter(|name| **name != "params")
+                        .map(|name| {
+                            (
+                                *name,
+                                to_cel(self.input.value.get(*name).unwrap_or(&Value::Null)),
+                            )
+                        })
+                        .collect()
+                })
+                .clone();
             bound.push(("params", to_cel(&self.params)));
             bound
         });

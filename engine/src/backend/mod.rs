@@ -118,7 +118,7 @@ pub struct PreparedInput {
     /// converts values; CEL rules read the value itself).
     json: OnceLock<String>,
     pub(crate) rego_value: OnceLock<Result<regorus::Value, String>>,
-    pub(crate) cel_values: OnceLock<Vec<::cel::Value>>,
+    pub(crate) cel_values: OnceLock<Vec<(&'static str, ::cel::Value)>>,
 }
 
 impl PreparedInput {
