@@ -10,6 +10,15 @@
 //! `catch_unwind`, and their free variables are checked against the names that
 //! exist — a misspelt `sbom` is a load error with its position, not a run-time
 //! surprise on the first release.
+//!
+//! The crate's ANTLR parser was most of a small check's allocations, so a rule
+//! is first read by [`cel_parse`](super::cel_parse), which builds the fast
+//! evaluator's tree itself or declines. Only a declined rule is parsed by the
+//! crate at load (with every check above, and its errors located); the others
+//! get their crate program on the first evaluation the fast path cannot
+//! answer, if ever. [`CrateParse::Eager`] parses every rule with the crate at
+//! load too, and requires both readings to agree, so `shipgate test` reports
+//! what `shipgate check` would only meet at run time.
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -67,13 +76,28 @@ pub(crate) struct CelCompiled {
     programs: Arc<Vec<CelProgram>>,
 }
 
-/// One compiled rule: the crate's program, its direct translation when the
+/// One compiled rule: the crate's program, its fast program when the
 /// expression is in the subset [`cel_fast`](super::cel_fast) implements, and
 /// the rule's title.
 struct CelProgram {
-    program: Program,
+    /// The crate's program: made at load when the fast parser declined the
+    /// rule or the parse is [`CrateParse::Eager`], else when first needed.
+    program: OnceLock<Result<Program, String>>,
+    /// The expression, for a program made when first needed.
+    expr: Box<str>,
     fast: Option<super::cel_fast::FastProgram>,
     title: String,
+}
+
+/// When the `cel` crate parses a rule that [`cel_parse`](super::cel_parse)
+/// could read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CrateParse {
+    /// On the first evaluation the fast path cannot answer (`shipgate check`).
+    Lazy,
+    /// At load, the two readings compared (`shipgate test`, which runs every
+    /// implementation): a rule they read differently is a load error.
+    Eager,
 }
 
 /// The standard environment plus the strings extension, built once.
@@ -91,26 +115,24 @@ fn env() -> Result<Arc<Env>, String> {
     .clone()
 }
 
-/// Parses every rule, collecting every problem. Parsing runs on a thread with
-/// a large stack: the parser recurses per nested term, and a long member chain
-/// or list literal would otherwise overflow the caller's stack.
-pub(crate) fn compile(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
+/// Parses every rule, collecting every problem; `parse` says whether the
+/// crate parses the rules [`cel_parse`](super::cel_parse) read now or when
+/// needed. Parsing runs on a thread with a large stack: the crate's parser
+/// recurses per nested term, and a long member chain or list literal would
+/// otherwise overflow the caller's stack.
+pub(crate) fn compile(rules: &[CelRule], parse: CrateParse) -> Result<CelCompiled, Vec<Problem>> {
     let stack = super::guard::EvalLimits::default().stack_bytes;
-    super::guard::isolated(stack, || compile_all(rules))
+    super::guard::isolated(stack, || compile_all(rules, parse))
         .map_err(|e| vec![Problem::error(Code::Internal, format!("CEL compiler: {e}"))])?
 }
 
-fn compile_all(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
+fn compile_all(rules: &[CelRule], parse: CrateParse) -> Result<CelCompiled, Vec<Problem>> {
     let env = env().map_err(|e| vec![Problem::error(Code::Internal, e)])?;
     let mut problems = Vec::new();
     let mut programs = Vec::with_capacity(rules.len());
     for rule in rules {
-        match compile_one(&env, rule) {
-            Ok(program) => programs.push(CelProgram {
-                fast: super::cel_fast::compile(program.expression()),
-                program,
-                title: rule.title.clone(),
-            }),
+        match compile_one(&env, rule, parse) {
+            Ok(program) => programs.push(program),
             Err(p) => problems.push(p),
         }
     }
@@ -124,7 +146,7 @@ fn compile_all(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
     }
 }
 
-fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
+fn compile_one(env: &Env, rule: &CelRule, parse: CrateParse) -> Result<CelProgram, Problem> {
     let expr = rule
         .source
         .text()
@@ -137,43 +159,98 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
             rule.range.start + start..rule.range.start + end,
         )
     };
+    check_size(rule, expr).map_err(|(p, start)| p.at(at(start, start + 1)))?;
+    let read = super::cel_parse::parse(expr);
+    let (program, fast) = match (read, parse) {
+        (Some(fast), CrateParse::Lazy) => (OnceLock::new(), Some(fast)),
+        (read, _) => {
+            let parsed = parse_with_crate(env, rule, expr, at)?;
+            let translated = super::cel_fast::compile(parsed.expression());
+            let fast = match read {
+                Some(read) => {
+                    if translated.as_ref().map(|t| format!("{t:?}")) != Some(format!("{read:?}")) {
+                        return Err(Problem::error(
+                            Code::Internal,
+                            format!(
+                                "CEL expression of rule `{}` is read differently by shipgate's parser and the `cel` crate",
+                                rule.id
+                            ),
+                        )
+                        .with_help("please report this expression; rewriting it (e.g. with parentheses) may avoid it")
+                        .at(at(0, 1)));
+                    }
+                    Some(read)
+                }
+                None => translated,
+            };
+            (OnceLock::from(Ok(parsed)), fast)
+        }
+    };
+    Ok(CelProgram {
+        program,
+        expr: expr.into(),
+        fast,
+        title: rule.title.clone(),
+    })
+}
+
+/// The length and shape limits, checked before any parser sees `expr`: the
+/// problem and the offset it is at.
+fn check_size(rule: &CelRule, expr: &str) -> Result<(), (Problem, usize)> {
     if expr.len() > MAX_LEN {
-        return Err(Problem::error(
-            Code::CelTooComplex,
-            format!(
-                "CEL expression of rule `{}` is longer than {MAX_LEN} bytes",
-                rule.id
-            ),
-        )
-        .with_help("split the rule, or move data into bundle params")
-        .at(at(0, 1)));
+        return Err((
+            Problem::error(
+                Code::CelTooComplex,
+                format!(
+                    "CEL expression of rule `{}` is longer than {MAX_LEN} bytes",
+                    rule.id
+                ),
+            )
+            .with_help("split the rule, or move data into bundle params"),
+            0,
+        ));
     }
     let Shape {
         too_deep_at,
         operators,
     } = shape(expr);
     if operators > MAX_OPERATORS {
-        return Err(Problem::error(
-            Code::CelTooComplex,
-            format!(
-                "CEL expression of rule `{}` has {operators} operators and separators, more than {MAX_OPERATORS}",
-                rule.id
-            ),
-        )
-        .with_help("split the rule, or move long literal lists into bundle params")
-        .at(at(0, 1)));
+        return Err((
+            Problem::error(
+                Code::CelTooComplex,
+                format!(
+                    "CEL expression of rule `{}` has {operators} operators and separators, more than {MAX_OPERATORS}",
+                    rule.id
+                ),
+            )
+            .with_help("split the rule, or move long literal lists into bundle params"),
+            0,
+        ));
     }
     if let Some(pos) = too_deep_at {
-        return Err(Problem::error(
-            Code::CelTooComplex,
-            format!(
-                "CEL expression of rule `{}` nests deeper than {MAX_NESTING} levels",
-                rule.id
-            ),
-        )
-        .with_help("flatten the expression")
-        .at(at(pos, pos + 1)));
+        return Err((
+            Problem::error(
+                Code::CelTooComplex,
+                format!(
+                    "CEL expression of rule `{}` nests deeper than {MAX_NESTING} levels",
+                    rule.id
+                ),
+            )
+            .with_help("flatten the expression"),
+            pos,
+        ));
     }
+    Ok(())
+}
+
+/// The crate's program of `expr`, its syntax errors and unknown names
+/// located with `at`.
+fn parse_with_crate(
+    env: &Env,
+    rule: &CelRule,
+    expr: &str,
+    at: impl Fn(usize, usize) -> Location,
+) -> Result<Program, Problem> {
     let parsed = catch_unwind(AssertUnwindSafe(|| env.compile(expr)));
     let program = match parsed {
         Ok(Ok(p)) => p,
@@ -203,10 +280,7 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
             .at(at(0, 1)));
         }
     };
-    if let Some(name) = free_variables(program.expression())
-        .into_iter()
-        .find(|v| !VARIABLES.contains(&v.as_str()))
-    {
+    if let Some(name) = unknown_name(&program) {
         let name = &name;
         let pos = find_ident(expr, name).unwrap_or(0);
         let help = match crate::text::closest(name, VARIABLES.iter().copied()) {
@@ -225,6 +299,27 @@ fn compile_one(env: &Env, rule: &CelRule) -> Result<Program, Problem> {
         .at(at(pos, pos + name.len())));
     }
     Ok(program)
+}
+
+/// A free name of `program` that is not one of [`VARIABLES`].
+pub(super) fn unknown_name(program: &Program) -> Option<String> {
+    free_variables(program.expression())
+        .into_iter()
+        .find(|v| !VARIABLES.contains(&v.as_str()))
+}
+
+/// The crate's program of a rule [`cel_parse`](super::cel_parse) read, made
+/// the first time the fast path cannot answer: it was read, so it parses,
+/// but should the crate think otherwise the rule fails with its reason.
+fn parse_later(env: &Env, expr: &str) -> Result<Program, String> {
+    match catch_unwind(AssertUnwindSafe(|| env.compile(expr))) {
+        Ok(Ok(program)) => match unknown_name(&program) {
+            Some(name) => Err(format!("CEL expression refers to unknown name `{name}`")),
+            None => Ok(program),
+        },
+        Ok(Err(errors)) => Err(format!("CEL expression does not parse: {errors}")),
+        Err(_) => Err("CEL expression crashed the parser".to_owned()),
+    }
 }
 
 /// Identifiers used but not bound by a comprehension around them. Walks with
@@ -396,6 +491,13 @@ impl Session for CelSession {
 impl CelSession {
     /// Evaluates `rule` with the `cel` crate.
     fn eval_with_crate(&mut self, rule: &CelProgram) -> RuleEval {
+        let program = match rule
+            .program
+            .get_or_init(|| parse_later(&self.env, &rule.expr))
+        {
+            Ok(program) => program,
+            Err(e) => return RuleEval::Error(e.clone()),
+        };
         let bound = self.bound.get_or_insert_with(|| {
             // The input's names, converted once per input for every bundle
             // and session; `params` is the bundle's own.
@@ -422,7 +524,7 @@ impl CelSession {
         for (name, value) in bound.iter() {
             ctx.add_variable_from_value(*name, value.clone());
         }
-        match rule.program.execute(&ctx) {
+        match program.execute(&ctx) {
             Ok(CelValue::Bool(ok)) => verdict(ok, &rule.title),
             Ok(CelValue::List(items)) => match items.iter().map(from_cel).collect() {
                 Ok(items) => violations(items, &rule.title),
@@ -533,8 +635,12 @@ mod tests {
         }
     }
 
+    fn compile_lazily(rules: &[CelRule]) -> Result<CelCompiled, Vec<Problem>> {
+        compile(rules, CrateParse::Lazy)
+    }
+
     fn eval(expr: &str, input: Value) -> RuleEval {
-        let c = compile(&[rule(expr)]).unwrap();
+        let c = compile_lazily(&[rule(expr)]).unwrap();
         let prepared = Arc::new(PreparedInput::new(input));
         c.session(&prepared, &json!({"max": 1})).unwrap().eval(0)
     }
@@ -571,23 +677,23 @@ mod tests {
 
     #[test]
     fn parse_errors_have_positions() {
-        let errs = compile(&[rule("sboms.exists(s, s.name ==)")]).unwrap_err();
+        let errs = compile_lazily(&[rule("sboms.exists(s, s.name ==)")]).unwrap_err();
         assert_eq!(errs[0].code, Code::CelSyntax);
         assert!(errs[0].location.as_ref().unwrap().column.is_some());
     }
 
     #[test]
     fn unknown_names_are_load_errors_but_comprehension_variables_are_not() {
-        let errs = compile(&[rule("size(sbom) > 0")]).unwrap_err();
+        let errs = compile_lazily(&[rule("size(sbom) > 0")]).unwrap_err();
         assert!(errs[0].message.contains("`sbom`"), "{errs:?}");
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `sboms`?"));
-        assert!(compile(&[rule("sboms.all(s, s.components.all(c, c.name != ''))")]).is_ok());
+        assert!(compile_lazily(&[rule("sboms.all(s, s.components.all(c, c.name != ''))")]).is_ok());
     }
 
     #[test]
     fn hostile_nesting_is_refused_before_parsing() {
         let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
-        let errs = compile(&[rule(&deep)]).unwrap_err();
+        let errs = compile_lazily(&[rule(&deep)]).unwrap_err();
         assert_eq!(errs[0].code, Code::CelTooComplex);
     }
 
@@ -595,17 +701,17 @@ mod tests {
     fn long_member_chains_and_list_literals_are_refused_or_survive() {
         let chain = format!("release{} == 1", ".a".repeat(20_000));
         assert_eq!(
-            compile(&[rule(&chain)]).unwrap_err()[0].code,
+            compile_lazily(&[rule(&chain)]).unwrap_err()[0].code,
             Code::CelTooComplex
         );
         let list = format!("size([{}]) > 0", vec!["1"; 20_000].join(","));
         assert_eq!(
-            compile(&[rule(&list)]).unwrap_err()[0].code,
+            compile_lazily(&[rule(&list)]).unwrap_err()[0].code,
             Code::CelTooComplex
         );
         // At the limit, everything still runs on an ordinary test thread.
         let chain = format!("release{} == 1", ".a".repeat(MAX_OPERATORS - 2));
-        let c = compile(&[rule(&chain)]).unwrap();
+        let c = compile_lazily(&[rule(&chain)]).unwrap();
         let prepared = Arc::new(PreparedInput::new(json!({"release": {}})));
         assert!(matches!(
             c.session(&prepared, &json!({})).unwrap().eval(0),
@@ -615,9 +721,70 @@ mod tests {
             "{} || true",
             vec!["release == 1"; MAX_OPERATORS / 4].join(" || ")
         );
-        let c = compile(&[rule(&ors)]).unwrap();
+        let c = compile_lazily(&[rule(&ors)]).unwrap();
         assert!(
             matches!(c.session(&prepared, &json!({})).unwrap().eval(0), RuleEval::Ran { deny, .. } if deny.is_empty())
+        );
+    }
+
+    #[test]
+    fn the_crate_parses_a_rule_the_fast_parser_read_only_when_needed() {
+        let c = compile_lazily(&[rule("size(sboms) > 0")]).unwrap();
+        let parsed = |c: &CelCompiled| c.programs[0].program.get().is_some();
+        assert!(!parsed(&c));
+        let run = |input: Value| {
+            let prepared = Arc::new(PreparedInput::new(input));
+            c.session(&prepared, &json!({})).unwrap().eval(0)
+        };
+        assert!(
+            matches!(run(json!({"sboms": [1]})), RuleEval::Ran { deny, .. } if deny.is_empty())
+        );
+        assert!(!parsed(&c));
+        // `size(1)`: the fast path falls back, the crate reports the error
+        assert!(matches!(run(json!({"sboms": 1})), RuleEval::Error(_)));
+        assert!(parsed(&c));
+        // A rule the fast parser declines is parsed at load.
+        let c = compile_lazily(&[rule("sboms.exists(s, s.name.charAt(0) == 'a')")]).unwrap();
+        assert!(parsed(&c));
+    }
+
+    #[test]
+    fn an_eager_parse_reads_every_rule_with_the_crate_too() {
+        let rules = [
+            rule("size(sboms) > 0"),
+            rule("sboms.map(s, s.name).filter(n, n in ['a', 'b', 'c'])"),
+        ];
+        let c = compile(&rules, CrateParse::Eager).unwrap();
+        assert!(c.programs.iter().all(|p| p.program.get().is_some()));
+        assert!(c.programs.iter().all(|p| p.fast.is_some()));
+        let errs = compile(&[rule("size(sbom) > 0")], CrateParse::Eager).unwrap_err();
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `sboms`?"));
+    }
+
+    #[test]
+    fn a_program_the_crate_refuses_at_run_time_fails_the_rule() {
+        let env = env().unwrap();
+        // As if the fast parser had read `1 +`, which the crate refuses.
+        let programs = vec![CelProgram {
+            program: OnceLock::new(),
+            expr: "1 +".into(),
+            fast: None,
+            title: "t".into(),
+        }];
+        let c = CelCompiled {
+            env,
+            programs: Arc::new(programs),
+        };
+        let prepared = Arc::new(PreparedInput::new(json!({})));
+        let r = c.session(&prepared, &json!({})).unwrap().eval(0);
+        assert!(
+            matches!(&r, RuleEval::Error(e) if e.contains("does not parse")),
+            "{r:?}"
+        );
+        let r = c.session(&prepared, &json!({})).unwrap().eval(0);
+        assert!(
+            matches!(&r, RuleEval::Error(e) if e.contains("does not parse")),
+            "{r:?}"
         );
     }
 

@@ -17,6 +17,12 @@
 //! reports its own error: the fast path only ever reproduces the crate's
 //! successes, and differential tests below (hand-written cases, random
 //! expressions, the shipped bundles' test cases) hold it to that.
+//!
+//! The tree has two front ends: [`compile`] translates the crate's parsed
+//! expression, and [`cel_parse`](super::cel_parse) parses the common syntax
+//! itself, skipping the crate's ANTLR parser; both build calls and macros with
+//! the helpers here ([`global_call`], [`member_call`], [`macro_loop`]), so a
+//! construct has one translation whichever front end read it.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -28,7 +34,7 @@ use serde_json::{Map, Number, Value as Json};
 
 /// Deepest syntax tree translated: evaluation recurses once per level, and
 /// anything deeper is left to the crate on its large-stack thread.
-const MAX_DEPTH: usize = 160;
+pub(super) const MAX_DEPTH: usize = 160;
 
 /// The fast path cannot give the crate's answer: evaluate with the crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,11 @@ impl FastProgram {
         let value = eval(&self.root, &mut cx)?;
         to_json(&value)
     }
+
+    /// The program of a tree [`cel_parse`](super::cel_parse) built.
+    pub(super) fn new(root: Node) -> FastProgram {
+        FastProgram { root }
+    }
 }
 
 /// Translates the crate's parsed expression (`Program::expression()`), or
@@ -68,8 +79,11 @@ pub(crate) fn compile(expr: &IdedExpr) -> Option<FastProgram> {
 // ---------------------------------------------------------------------------
 // The translated tree.
 
+/// A translated expression. Every node counts one level towards
+/// [`MAX_DEPTH`]; the strings of [`Node::InStrs`] and the pattern of
+/// [`Node::Matches`] are not nodes.
 #[derive(Debug)]
-enum Node {
+pub(super) enum Node {
     Const(Lit),
     /// An input name (`sboms`, `params`, ...), looked up per evaluation.
     Input(Box<str>),
@@ -92,7 +106,7 @@ enum Node {
     Neg(Box<Node>),
     In(Box<Node>, Box<Node>),
     /// `x in ['a', 'b']`: the literal list as a set.
-    InStrs(Box<Node>, HashSet<Box<str>>),
+    InStrs(Box<Node>, StrSet),
     /// `s.matches('literal')`: the pattern compiled once (`None`: invalid).
     Matches(Box<Node>, Option<Arc<regex::Regex>>),
     /// A function; a member function's receiver is its first argument.
@@ -100,8 +114,20 @@ enum Node {
     Loop(Box<Loop>),
 }
 
+/// The strings of a literal list. Shown sorted, so that two trees print the
+/// same whatever their sets' hash order.
+pub(super) struct StrSet(HashSet<Box<str>>);
+
+impl std::fmt::Debug for StrSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut items: Vec<&str> = self.0.iter().map(|s| &**s).collect();
+        items.sort_unstable();
+        f.debug_set().entries(items).finish()
+    }
+}
+
 #[derive(Debug)]
-enum Lit {
+pub(super) enum Lit {
     Null,
     Bool(bool),
     Int(i64),
@@ -111,7 +137,7 @@ enum Lit {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum CmpOp {
+pub(super) enum CmpOp {
     Lt,
     Le,
     Gt,
@@ -119,7 +145,7 @@ enum CmpOp {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum ArithOp {
+pub(super) enum ArithOp {
     Add,
     Sub,
     Mul,
@@ -128,7 +154,7 @@ enum ArithOp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Func {
+pub(super) enum Func {
     Size,
     StartsWith,
     EndsWith,
@@ -152,7 +178,7 @@ enum Func {
 
 /// A standard macro's comprehension, recognised by shape.
 #[derive(Debug)]
-struct Loop {
+pub(super) struct Loop {
     kind: LoopKind,
     range: Node,
     /// The condition of `filter` and of a three-argument `map`.
@@ -162,7 +188,7 @@ struct Loop {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LoopKind {
+pub(super) enum LoopKind {
     All,
     Exists,
     ExistsOne,
@@ -243,48 +269,102 @@ fn ident(name: &str, scope: &[String]) -> Option<Node> {
 }
 
 fn call(c: &CallExpr, scope: &mut Vec<String>, d: usize) -> Option<Node> {
-    let mut sub = |e: &IdedExpr| node(e, scope, d).map(Box::new);
     let name = c.func_name.as_str();
-    let Some(target) = &c.target else {
-        return Some(match (name, c.args.as_slice()) {
-            ("_&&_", [a, b]) => Node::And(sub(a)?, sub(b)?),
-            ("_||_", [a, b]) => Node::Or(sub(a)?, sub(b)?),
-            ("!_", [a]) => Node::Not(sub(a)?),
-            ("-_", [a]) => Node::Neg(sub(a)?),
-            ("_?_:_", [a, b, x]) => Node::Cond(sub(a)?, sub(b)?, sub(x)?),
-            ("_==_", [a, b]) => Node::Eq(sub(a)?, sub(b)?, false),
-            ("_!=_", [a, b]) => Node::Eq(sub(a)?, sub(b)?, true),
-            ("_<_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Lt),
-            ("_<=_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Le),
-            ("_>_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Gt),
-            ("_>=_", [a, b]) => Node::Cmp(sub(a)?, sub(b)?, CmpOp::Ge),
-            ("_+_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Add),
-            ("_-_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Sub),
-            ("_*_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Mul),
-            ("_/_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Div),
-            ("_%_", [a, b]) => Node::Arith(sub(a)?, sub(b)?, ArithOp::Rem),
-            ("_[_]", [a, b]) => Node::Index(sub(a)?, sub(b)?),
-            ("@in", [a, b]) => match string_set(b) {
-                Some(set) => Node::InStrs(sub(a)?, set),
-                None => Node::In(sub(a)?, sub(b)?),
-            },
-            ("size", [a]) => Node::Call(Func::Size, vec![*sub(a)?]),
-            ("string", [a]) => Node::Call(Func::String, vec![*sub(a)?]),
-            ("int", [a]) => Node::Call(Func::Int, vec![*sub(a)?]),
-            ("double", [a]) => Node::Call(Func::Double, vec![*sub(a)?]),
-            ("matches", [s, p]) => matches(sub(s)?, p, sub)?,
-            _ => return None,
-        });
+    // The elements of `x in ['a', 'b']` become a set, not nodes: they are not
+    // translated (nor counted towards the depth).
+    if let (None, "@in", [a, b]) = (&c.target, name, c.args.as_slice())
+        && let Some(set) = string_set(b)
+    {
+        return Some(Node::InStrs(Box::new(node(a, scope, d)?), set));
+    }
+    let args = c
+        .args
+        .iter()
+        .map(|a| node(a, scope, d))
+        .collect::<Option<Vec<_>>>()?;
+    match &c.target {
+        None => global_call(name, args),
+        Some(target) => member_call(name, node(target, scope, d)?, args),
+    }
+}
+
+/// The node of the operator or global function `name` (the crate's names:
+/// `_+_`, `@in`, `size`, ...) applied to `args`, or `None` when this
+/// evaluator does not implement it.
+pub(super) fn global_call(name: &str, args: Vec<Node>) -> Option<Node> {
+    let two = |args: Vec<Node>| -> Option<(Box<Node>, Box<Node>)> {
+        let [a, b] = <[Node; 2]>::try_from(args).ok()?;
+        Some((Box::new(a), Box::new(b)))
     };
-    let func = match (name, c.args.len()) {
+    let one = |args: Vec<Node>| -> Option<Box<Node>> {
+        let [a] = <[Node; 1]>::try_from(args).ok()?;
+        Some(Box::new(a))
+    };
+    let cmp = |args, op| two(args).map(|(a, b)| Node::Cmp(a, b, op));
+    let arith = |args, op| two(args).map(|(a, b)| Node::Arith(a, b, op));
+    let func = |args: Vec<Node>, f| (args.len() == 1).then(|| Node::Call(f, args));
+    match name {
+        "_&&_" => two(args).map(|(a, b)| Node::And(a, b)),
+        "_||_" => two(args).map(|(a, b)| Node::Or(a, b)),
+        "!_" => one(args).map(Node::Not),
+        "-_" => one(args).map(Node::Neg),
+        "_?_:_" => {
+            let [c, a, b] = <[Node; 3]>::try_from(args).ok()?;
+            Some(Node::Cond(Box::new(c), Box::new(a), Box::new(b)))
+        }
+        "_==_" => two(args).map(|(a, b)| Node::Eq(a, b, false)),
+        "_!=_" => two(args).map(|(a, b)| Node::Eq(a, b, true)),
+        "_<_" => cmp(args, CmpOp::Lt),
+        "_<=_" => cmp(args, CmpOp::Le),
+        "_>_" => cmp(args, CmpOp::Gt),
+        "_>=_" => cmp(args, CmpOp::Ge),
+        "_+_" => arith(args, ArithOp::Add),
+        "_-_" => arith(args, ArithOp::Sub),
+        "_*_" => arith(args, ArithOp::Mul),
+        "_/_" => arith(args, ArithOp::Div),
+        "_%_" => arith(args, ArithOp::Rem),
+        "_[_]" => two(args).map(|(a, b)| Node::Index(a, b)),
+        "@in" => {
+            let (x, list) = two(args)?;
+            Some(match *list {
+                Node::List(items)
+                    if items.iter().all(|i| matches!(i, Node::Const(Lit::Str(_)))) =>
+                {
+                    let set = items
+                        .into_iter()
+                        .filter_map(|i| match i {
+                            Node::Const(Lit::Str(s)) => Some(s),
+                            _ => None,
+                        })
+                        .collect();
+                    Node::InStrs(x, StrSet(set))
+                }
+                other => Node::In(x, Box::new(other)),
+            })
+        }
+        "size" => func(args, Func::Size),
+        "string" => func(args, Func::String),
+        "int" => func(args, Func::Int),
+        "double" => func(args, Func::Double),
+        "matches" => {
+            let (s, p) = two(args)?;
+            Some(matches(s, *p))
+        }
+        _ => None,
+    }
+}
+
+/// The node of the member function `receiver.name(args)`, or `None` when
+/// this evaluator does not implement it.
+pub(super) fn member_call(name: &str, receiver: Node, args: Vec<Node>) -> Option<Node> {
+    let func = match (name, args.len()) {
         ("size", 0) => Func::Size,
         ("startsWith", 1) => Func::StartsWith,
         ("endsWith", 1) => Func::EndsWith,
         ("contains", 1) => Func::Contains,
         ("matches", 1) => {
-            let [p] = c.args.as_slice() else { return None };
-            let receiver = sub(target)?;
-            return matches(receiver, p, sub);
+            let [p] = <[Node; 1]>::try_from(args).ok()?;
+            return Some(matches(Box::new(receiver), p));
         }
         ("lowerAscii", 0) => Func::LowerAscii,
         ("upperAscii", 0) => Func::UpperAscii,
@@ -301,31 +381,47 @@ fn call(c: &CallExpr, scope: &mut Vec<String>, d: usize) -> Option<Node> {
     };
     // A receiver spelling a qualified name may name a function with it
     // (`strings.quote`): only plain input names and locals are receivers here.
-    let mut args = Vec::with_capacity(c.args.len() + 1);
-    args.push(*sub(target)?);
-    for a in &c.args {
-        args.push(*sub(a)?);
-    }
-    Some(Node::Call(func, args))
+    let mut all = Vec::with_capacity(args.len() + 1);
+    all.push(receiver);
+    all.extend(args);
+    Some(Node::Call(func, all))
 }
 
 /// `s.matches(p)`: a literal pattern is compiled now.
-fn matches(
-    receiver: Box<Node>,
-    pattern: &IdedExpr,
-    mut sub: impl FnMut(&IdedExpr) -> Option<Box<Node>>,
-) -> Option<Node> {
-    if let Expr::Literal(LiteralValue::String(p)) = &pattern.expr {
-        return Some(Node::Matches(
-            receiver,
-            super::cel_regex::compiled(p.inner()).ok(),
-        ));
+fn matches(receiver: Box<Node>, pattern: Node) -> Node {
+    match pattern {
+        Node::Const(Lit::Str(p)) => Node::Matches(receiver, super::cel_regex::compiled(&p).ok()),
+        other => Node::Call(Func::Matches, vec![*receiver, other]),
     }
-    Some(Node::Call(Func::Matches, vec![*receiver, *sub(pattern)?]))
+}
+
+/// The loop of the standard macro `range.name(v, args..)`, where `args` were
+/// translated with `v` as the innermost local, `slot`; `None` for any other
+/// call. `map(v, p, v)` is the same comprehension as `filter(v, p)`.
+pub(super) fn macro_loop(name: &str, range: Node, args: Vec<Node>, slot: usize) -> Option<Node> {
+    let mut args = args.into_iter();
+    let (kind, guard, body) = match (name, args.next(), args.next(), args.next()) {
+        ("all", Some(p), None, None) => (LoopKind::All, None, p),
+        ("exists", Some(p), None, None) => (LoopKind::Exists, None, p),
+        ("exists_one" | "existsOne", Some(p), None, None) => (LoopKind::ExistsOne, None, p),
+        ("map", Some(f), None, None) => (LoopKind::Map, None, f),
+        ("map", Some(p), Some(Node::Local(s)), None) if s == slot => {
+            (LoopKind::Filter, Some(p), Node::Local(s))
+        }
+        ("map", Some(p), Some(f), None) => (LoopKind::Map, Some(p), f),
+        ("filter", Some(p), None, None) => (LoopKind::Filter, Some(p), Node::Local(slot)),
+        _ => return None,
+    };
+    Some(Node::Loop(Box::new(Loop {
+        kind,
+        range,
+        guard,
+        body,
+    })))
 }
 
 /// The strings of a list literal made only of string literals.
-fn string_set(e: &IdedExpr) -> Option<HashSet<Box<str>>> {
+fn string_set(e: &IdedExpr) -> Option<StrSet> {
     let Expr::List(l) = &e.expr else { return None };
     if !l.optional_indices.is_empty() {
         return None;
@@ -336,7 +432,8 @@ fn string_set(e: &IdedExpr) -> Option<HashSet<Box<str>>> {
             Expr::Literal(LiteralValue::String(s)) => Some(Box::from(s.inner())),
             _ => None,
         })
-        .collect()
+        .collect::<Option<_>>()
+        .map(StrSet)
 }
 
 fn is_ident(e: &IdedExpr, name: &str) -> bool {
@@ -814,7 +911,9 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             }
         }
         // A string list holds nothing but strings, equal only to strings.
-        Node::InStrs(x, set) => Ok(V::Bool(eval(x, cx)?.str().is_some_and(|s| set.contains(s)))),
+        Node::InStrs(x, set) => Ok(V::Bool(
+            eval(x, cx)?.str().is_some_and(|s| set.0.contains(s)),
+        )),
         Node::Matches(s, re) => {
             let s = eval(s, cx)?;
             match (s.str(), re) {
@@ -1242,13 +1341,13 @@ fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::backend::cel::{VARIABLES, from_cel, to_cel};
     use serde_json::json;
     use std::path::Path;
 
-    fn env() -> Arc<cel::Env> {
+    pub(in crate::backend) fn env() -> Arc<cel::Env> {
         let mut env = cel::Env::stdlib();
         env.add_extension(cel::extensions::strings).unwrap();
         env.add_extension(cel::extensions::lists).unwrap();
@@ -1335,7 +1434,7 @@ mod tests {
     }
 
     /// Expressions the fast path must answer on [`input`], as the crate does.
-    const FAST: &[&str] = &[
+    pub(in crate::backend) const FAST: &[&str] = &[
         // literals
         "true",
         "false",
@@ -1597,7 +1696,7 @@ mod tests {
     ];
 
     /// Expressions the crate fails on [`input`]: the fast path must too.
-    const FAILING: &[&str] = &[
+    pub(in crate::backend) const FAILING: &[&str] = &[
         "release.missing",
         "release.nul.x",
         "release.n.x",
@@ -1689,7 +1788,7 @@ mod tests {
     ];
 
     /// Expressions left to the crate on [`input`], or that need only agree.
-    const EITHER: &[&str] = &[
+    pub(in crate::backend) const EITHER: &[&str] = &[
         "1.5 in {'a': 1}",
         "string(1.5)",
         "{1: 'a'}",
@@ -1772,7 +1871,7 @@ mod tests {
         );
     }
 
-    fn workload_rules() -> Vec<(String, String)> {
+    pub(in crate::backend) fn workload_rules() -> Vec<(String, String)> {
         let rules: Map<String, Json> =
             serde_json::from_str(include_str!("../../../tests/bench/peers/cel_rules.json"))
                 .unwrap();
@@ -1841,7 +1940,7 @@ mod tests {
     }
 
     /// Random expressions from a small grammar, from a fixed seed.
-    struct Gen(u64);
+    pub(in crate::backend) struct Gen(pub(in crate::backend) u64);
 
     impl Gen {
         fn pick(&mut self, n: usize) -> usize {
@@ -1852,7 +1951,7 @@ mod tests {
             ((self.0 >> 33) % n as u64) as usize
         }
 
-        fn expr(&mut self, depth: usize, locals: &[&str]) -> String {
+        pub(in crate::backend) fn expr(&mut self, depth: usize, locals: &[&str]) -> String {
             const ATOMS: &[&str] = &[
                 "0",
                 "1",
@@ -2020,7 +2119,7 @@ mod tests {
         }
     }
 
-    fn policies() -> std::path::PathBuf {
+    pub(in crate::backend) fn policies() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
     }
 

@@ -9,6 +9,7 @@
 
 pub(crate) mod cel;
 mod cel_fast;
+mod cel_parse;
 mod cel_regex;
 pub mod guard;
 pub(crate) mod rego;
