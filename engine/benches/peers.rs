@@ -23,6 +23,11 @@
 //! test` builds examples but not benches, so it costs the test suite nothing.
 //! Run alone (as `cargo bench` does) it only says how to run the benchmark.
 
+/// The allocator the `shipgate` binary uses (cli/src/lib.rs), so the engine
+/// is measured as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::error::Error;
 use std::io::Write;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Compiled, PreparedInput, RuleEval, SharedCompiled};
+use super::{Compiled, Partial, PreparedInput, RuleEval, SharedCompiled};
 
 /// Name of the worker threads, so a front end's panic hook can stay quiet
 /// about panics this module already reports as rule errors.
@@ -45,9 +45,37 @@ impl Default for EvalLimits {
     }
 }
 
+/// What a worker reports: its session is ready, or a unit is done.
 enum Msg {
     Ready(Result<(), String>),
-    Rule(RuleEval),
+    Done(Done),
+}
+
+/// One unit of work: a whole rule, or one part of a rule cut into parts.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    /// Position of the rule in the caller's `indices`.
+    position: usize,
+    /// The rule's index in the compiled bundle.
+    index: usize,
+    /// `(part, of)` when the rule is cut into parts.
+    part: Option<(usize, usize)>,
+}
+
+/// A unit's result.
+enum Done {
+    Whole(RuleEval),
+    Part(Result<Partial, String>),
+}
+
+impl Unit {
+    /// This unit failed with `msg`.
+    fn failed(&self, msg: String) -> Done {
+        match self.part {
+            None => Done::Whole(RuleEval::Error(msg)),
+            Some(_) => Done::Part(Err(msg)),
+        }
+    }
 }
 
 /// How many worker threads one evaluation may use: the machine's cores, at
@@ -68,10 +96,10 @@ pub fn eval_threads() -> usize {
 /// Upper bound on worker threads per evaluation.
 const MAX_WORKERS: usize = 8;
 
-/// One worker's share of the rules and how far it got.
+/// One worker's share of the units and how far it got.
 struct Worker {
-    /// Positions (into the caller's `indices`) this worker evaluates, in order.
-    positions: Vec<usize>,
+    /// Units (into the evaluation's unit list) this worker evaluates, in order.
+    units: Vec<usize>,
     /// How many of them have reported.
     done: usize,
     /// Whether its input is prepared.
@@ -82,15 +110,25 @@ struct Worker {
     gone: bool,
 }
 
+impl Worker {
+    fn busy(&self) -> bool {
+        !self.gone && self.done < self.units.len()
+    }
+}
+
 /// Evaluates the rules at `indices` of `compiled` against `input` with the
 /// bundle's `params`, each within the budget. Always returns exactly one
 /// result per index, in order.
 ///
 /// Independent rules run in parallel: the indices are dealt round-robin to
 /// `limits.threads` workers, each with its own session on the shared,
-/// once-converted input. The budget is per worker: a worker that is silent
-/// for longer than `rule_timeout` has its current rule reported as over the
-/// budget and the rest of its share as not evaluated, while the others finish.
+/// once-converted input. When there are fewer rules than workers, a rule the
+/// engine can cut into independent parts ([`Compiled::parts`]: a Rego set
+/// defined by many rule bodies) is evaluated part by part on several workers
+/// and the parts joined ([`Compiled::merge`]). The budget is per worker: a
+/// worker that is silent for longer than `rule_timeout` has its current rule
+/// reported as over the budget and the rest of its share as not evaluated,
+/// while the others finish.
 pub(crate) fn evaluate(
     compiled: SharedCompiled,
     input: Arc<PreparedInput>,
@@ -102,15 +140,13 @@ pub(crate) fn evaluate(
     if count == 0 {
         return Vec::new();
     }
-    let threads = limits.threads.clamp(1, count);
+    let units = units(&*compiled, &indices, limits.threads.max(1));
+    let threads = limits.threads.clamp(1, units.len());
     let (tx, rx) = mpsc::channel::<(usize, Msg)>();
     let mut workers = Vec::with_capacity(threads);
     for w in 0..threads {
-        let positions: Vec<usize> = (w..count).step_by(threads).collect();
-        let share: Vec<usize> = positions
-            .iter()
-            .filter_map(|p| indices.get(*p).copied())
-            .collect();
+        let mine: Vec<usize> = (w..units.len()).step_by(threads).collect();
+        let share: Vec<Unit> = mine.iter().filter_map(|u| units.get(*u).copied()).collect();
         let (compiled, input, params, tx) = (
             Arc::clone(&compiled),
             Arc::clone(&input),
@@ -122,7 +158,7 @@ pub(crate) fn evaluate(
             .stack_size(limits.stack_bytes)
             .spawn(move || work(w, &*compiled, &input, &params, share, &tx));
         workers.push(Worker {
-            positions,
+            units: mine,
             done: 0,
             ready: false,
             since: Instant::now(),
@@ -134,11 +170,11 @@ pub(crate) fn evaluate(
     }
     drop(tx);
     let budget_ms = limits.rule_timeout.as_millis();
-    let mut out: Vec<Option<RuleEval>> = (0..count).map(|_| None).collect();
+    let mut out: Vec<Option<Done>> = (0..units.len()).map(|_| None).collect();
     loop {
         let busy = workers
             .iter()
-            .filter(|w| !w.gone && w.done < w.positions.len())
+            .filter(|w| w.busy())
             .map(|w| w.since + limits.rule_timeout)
             .min();
         let Some(deadline) = busy else { break };
@@ -156,13 +192,11 @@ pub(crate) fn evaluate(
                     Msg::Ready(Ok(())) => worker.ready = true,
                     Msg::Ready(Err(e)) => {
                         let e = format!("cannot prepare the input: {e}");
-                        fill(&mut out, worker, RuleEval::Error(e.clone()), &e);
+                        fill(&mut out, &units, worker, e.clone(), &e);
                     }
-                    Msg::Rule(r) => {
-                        if let Some(slot) = worker
-                            .positions
-                            .get(worker.done)
-                            .and_then(|p| out.get_mut(*p))
+                    Msg::Done(r) => {
+                        if let Some(slot) =
+                            worker.units.get(worker.done).and_then(|u| out.get_mut(*u))
                         {
                             *slot = Some(r);
                         }
@@ -174,56 +208,131 @@ pub(crate) fn evaluate(
                 let now = Instant::now();
                 for worker in workers
                     .iter_mut()
-                    .filter(|w| !w.gone && w.done < w.positions.len())
+                    .filter(|w| w.busy())
                     .filter(|w| w.since + limits.rule_timeout <= now)
                 {
                     if worker.ready {
                         fill(
                             &mut out,
+                            &units,
                             worker,
-                            RuleEval::Error(format!(
-                                "evaluation exceeded the time budget of {budget_ms} ms"
-                            )),
+                            format!("evaluation exceeded the time budget of {budget_ms} ms"),
                             "not evaluated: an earlier rule of this bundle exceeded its time budget",
                         );
                     } else {
                         let e = format!(
                             "preparing the input exceeded the time budget of {budget_ms} ms"
                         );
-                        fill(&mut out, worker, RuleEval::Error(e.clone()), &e);
+                        fill(&mut out, &units, worker, e.clone(), &e);
                     }
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
                 for worker in workers.iter_mut().filter(|w| !w.gone) {
                     let e = "the evaluation thread stopped unexpectedly";
-                    fill(&mut out, worker, RuleEval::Error(e.to_owned()), e);
+                    fill(&mut out, &units, worker, e.to_owned(), e);
                 }
             }
         }
     }
-    out.into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| {
-                RuleEval::Error("the evaluation thread stopped unexpectedly".to_owned())
-            })
-        })
-        .collect()
+    assemble(&*compiled, count, &units, out)
 }
 
-/// Ends `worker`: its next rule gets `first`, the rest of its share `rest`.
-fn fill(out: &mut [Option<RuleEval>], worker: &mut Worker, first: RuleEval, rest: &str) {
-    let mut first = Some(first);
-    for p in worker.positions.iter().skip(worker.done) {
-        if let Some(slot) = out.get_mut(*p) {
-            *slot = Some(
-                first
-                    .take()
-                    .unwrap_or_else(|| RuleEval::Error(rest.to_owned())),
-            );
+/// The units of an evaluation: one per rule, or, when there are fewer rules
+/// than workers, as many parts as the engine cuts a rule into.
+fn units(compiled: &dyn Compiled, indices: &[usize], threads: usize) -> Vec<Unit> {
+    let ways = threads / indices.len();
+    let mut units = Vec::with_capacity(indices.len().max(threads));
+    for (position, &index) in indices.iter().enumerate() {
+        let of = if ways > 1 {
+            catch_unwind(AssertUnwindSafe(|| compiled.parts(index, ways))).unwrap_or(1)
+        } else {
+            1
+        };
+        if of > 1 {
+            units.extend((0..of).map(|part| Unit {
+                position,
+                index,
+                part: Some((part, of)),
+            }));
+        } else {
+            units.push(Unit {
+                position,
+                index,
+                part: None,
+            });
         }
     }
-    worker.done = worker.positions.len();
+    units
+}
+
+/// One result per rule, in order: a whole rule's own, or its parts joined. A
+/// part that failed fails the rule (the first failed part, in part order).
+fn assemble(
+    compiled: &dyn Compiled,
+    count: usize,
+    units: &[Unit],
+    out: Vec<Option<Done>>,
+) -> Vec<RuleEval> {
+    let lost = || RuleEval::Error("the evaluation thread stopped unexpectedly".to_owned());
+    let mut results: Vec<Option<RuleEval>> = (0..count).map(|_| None).collect();
+    let mut parts: Vec<Vec<Result<Partial, String>>> = (0..count).map(|_| Vec::new()).collect();
+    for (unit, done) in units.iter().zip(out) {
+        match (unit.part, done) {
+            (None, Some(Done::Whole(r))) => {
+                if let Some(slot) = results.get_mut(unit.position) {
+                    *slot = Some(r);
+                }
+            }
+            (Some(_), Some(Done::Part(p))) => {
+                if let Some(list) = parts.get_mut(unit.position) {
+                    list.push(p);
+                }
+            }
+            (Some(_), _) => {
+                if let Some(list) = parts.get_mut(unit.position) {
+                    list.push(Err("the evaluation thread stopped unexpectedly".to_owned()));
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    let mut merged = Vec::with_capacity(count);
+    for (position, (result, list)) in results.into_iter().zip(parts).enumerate() {
+        if let Some(r) = result {
+            merged.push(r);
+            continue;
+        }
+        if list.is_empty() {
+            merged.push(lost());
+            continue;
+        }
+        let index = units
+            .iter()
+            .find(|u| u.position == position)
+            .map_or(position, |u| u.index);
+        match list.into_iter().collect::<Result<Vec<Partial>, String>>() {
+            Ok(parts) => merged.push(
+                catch_unwind(AssertUnwindSafe(|| compiled.merge(index, parts)))
+                    .unwrap_or_else(|p| RuleEval::Error(panic_text(p.as_ref()))),
+            ),
+            Err(e) => merged.push(RuleEval::Error(e)),
+        }
+    }
+    merged
+}
+
+/// Ends `worker`: its next unit fails with `first`, the rest of its share
+/// with `rest`.
+fn fill(out: &mut [Option<Done>], units: &[Unit], worker: &mut Worker, first: String, rest: &str) {
+    let mut first = Some(first);
+    for u in worker.units.iter().skip(worker.done) {
+        let msg = first.take().unwrap_or_else(|| rest.to_owned());
+        if let (Some(slot), Some(unit)) = (out.get_mut(*u), units.get(*u)) {
+            *slot = Some(unit.failed(msg));
+        }
+    }
+    worker.done = worker.units.len();
     worker.gone = true;
 }
 
@@ -233,7 +342,7 @@ fn work(
     compiled: &dyn Compiled,
     input: &Arc<PreparedInput>,
     params: &Value,
-    share: Vec<usize>,
+    share: Vec<Unit>,
     tx: &mpsc::Sender<(usize, Msg)>,
 ) {
     let session = catch_unwind(AssertUnwindSafe(|| compiled.session(input, params)));
@@ -251,10 +360,18 @@ fn work(
             return;
         }
     };
-    for i in share {
-        let r = catch_unwind(AssertUnwindSafe(|| session.eval(i)))
-            .unwrap_or_else(|p| RuleEval::Error(panic_text(p.as_ref())));
-        if tx.send((id, Msg::Rule(r))).is_err() {
+    for unit in share {
+        let r = match unit.part {
+            None => Done::Whole(
+                catch_unwind(AssertUnwindSafe(|| session.eval(unit.index)))
+                    .unwrap_or_else(|p| RuleEval::Error(panic_text(p.as_ref()))),
+            ),
+            Some((part, of)) => Done::Part(
+                catch_unwind(AssertUnwindSafe(|| session.eval_part(unit.index, part, of)))
+                    .unwrap_or_else(|p| Err(panic_text(p.as_ref()))),
+            ),
+        };
+        if tx.send((id, Msg::Done(r))).is_err() {
             return;
         }
     }
@@ -299,13 +416,42 @@ mod tests {
     struct Fake;
     struct FakeSession;
 
+    /// Rules 8 and 9 can be cut into up to 3 parts; a part of rule 8 panics.
     impl Compiled for Fake {
         fn session(&self, _: &Arc<PreparedInput>, _: &Value) -> Result<Box<dyn Session>, String> {
             Ok(Box::new(FakeSession))
         }
+
+        fn parts(&self, index: usize, ways: usize) -> usize {
+            if index >= 8 { ways.min(3) } else { 1 }
+        }
+
+        fn merge(&self, index: usize, parts: Vec<Partial>) -> RuleEval {
+            let names: Vec<String> = parts
+                .into_iter()
+                .map(|p| p.0.downcast::<String>().map(|s| *s).unwrap())
+                .collect();
+            RuleEval::Ran {
+                deny: vec![index_violation(index)],
+                warn: names
+                    .into_iter()
+                    .map(|msg| crate::backend::Violation {
+                        msg,
+                        details: serde_json::Map::new(),
+                    })
+                    .collect(),
+            }
+        }
     }
 
     impl Session for FakeSession {
+        fn eval_part(&mut self, index: usize, part: usize, of: usize) -> Result<Partial, String> {
+            if index == 8 && part == 1 {
+                panic!("part boom");
+            }
+            Ok(Partial(Box::new(format!("{part}/{of}"))))
+        }
+
         fn eval(&mut self, index: usize) -> RuleEval {
             match index {
                 0 => RuleEval::Ran {
@@ -380,6 +526,31 @@ mod tests {
         for i in [3, 5, 7] {
             assert_eq!(denied(&out[i]), Some(i.to_string().as_str()));
         }
+    }
+
+    #[test]
+    fn a_rule_alone_is_cut_into_parts_joined_in_order() {
+        fn parts_of(r: &RuleEval) -> Vec<&str> {
+            match r {
+                RuleEval::Ran { warn, .. } => warn.iter().map(|v| v.msg.as_str()).collect(),
+                RuleEval::Error(e) => panic!("{e}"),
+            }
+        }
+        // One rule, four workers: three parts (the engine's most).
+        let out = run(vec![9], 4);
+        assert_eq!(parts_of(&out[0]), ["0/3", "1/3", "2/3"]);
+        assert_eq!(denied(&out[0]), Some("9"));
+        // Two rules, four workers: two ways each; rule 3 cannot be cut.
+        let out = run(vec![9, 3], 4);
+        assert_eq!(parts_of(&out[0]), ["0/2", "1/2"]);
+        assert_eq!(denied(&out[1]), Some("3"));
+        // As many rules as workers: nothing is cut.
+        let out = run(vec![9, 3], 2);
+        assert_eq!(denied(&out[0]), Some("9"));
+        // A part that crashes fails its rule, and only its rule.
+        let out = run(vec![8, 9], 4);
+        assert!(matches!(&out[0], RuleEval::Error(e) if e.contains("part boom")));
+        assert_eq!(parts_of(&out[1]), ["0/2", "1/2"]);
     }
 
     #[test]

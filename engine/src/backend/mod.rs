@@ -169,13 +169,37 @@ pub(crate) trait Compiled: Send + Sync {
         input: &Arc<PreparedInput>,
         params: &Value,
     ) -> Result<Box<dyn Session>, String>;
+
+    /// Into how many independent parts the `index`-th rule can be cut when
+    /// up to `ways` workers are free for it: 1 when it cannot or need not be.
+    /// The guard then evaluates each part with [`Session::eval_part`] and
+    /// joins them with [`merge`](Self::merge).
+    fn parts(&self, _index: usize, _ways: usize) -> usize {
+        1
+    }
+
+    /// Joins the results of every part of the `index`-th rule, in part
+    /// order, into what evaluating it whole would have given.
+    fn merge(&self, index: usize, _parts: Vec<Partial>) -> RuleEval {
+        RuleEval::Error(format!("rule #{index} cannot be evaluated in parts"))
+    }
 }
 
 /// One evaluation in progress, on the guard's worker thread.
 pub(crate) trait Session {
     /// Evaluates the `index`-th rule given to the compiler.
     fn eval(&mut self, index: usize) -> RuleEval;
+
+    /// Evaluates part `part` of the `of` parts [`Compiled::parts`] cut the
+    /// `index`-th rule into.
+    fn eval_part(&mut self, index: usize, _part: usize, _of: usize) -> Result<Partial, String> {
+        Err(format!("rule #{index} cannot be evaluated in parts"))
+    }
 }
+
+/// What one part of a rule gave, in the engine's own terms (only its
+/// [`Compiled::merge`] reads it).
+pub(crate) struct Partial(pub(crate) Box<dyn std::any::Any + Send>);
 
 /// Shared handle to compiled rules.
 pub(crate) type SharedCompiled = Arc<dyn Compiled>;

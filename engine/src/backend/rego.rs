@@ -14,10 +14,11 @@
 //! Determinism: the clock, network, randomness and environment builtins are
 //! refused at load time; `context.now` is the only time a policy sees.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
+use super::{Compiled, Partial, PreparedInput, RuleEval, Session, Violation};
 use crate::diag::{Code, Location, Problem};
 use crate::source::SourceFile;
 
@@ -54,15 +55,38 @@ impl std::fmt::Debug for RegoCompiled {
 }
 
 pub(crate) struct RegoCompiled {
-    engine: regorus::Engine,
+    engine: Arc<Prepared>,
     targets: Vec<Target>,
     timeout: Duration,
-    /// The engine with the last parameters added and its modules analysed,
-    /// keyed by the parameters' JSON. regorus re-analyses every module
-    /// (scheduling, loop hoisting) whenever data changes, so sessions with
-    /// the same parameters — every worker of an evaluation, every release
-    /// checked with the same bundle settings — clone this one instead.
-    prepared: std::sync::Mutex<Option<(String, regorus::Engine)>>,
+    /// Rules cut into parts, by (rule index, parts wanted); `None` when the
+    /// rule cannot be cut. Shared with the sessions.
+    splits: Arc<Splits>,
+}
+
+type Splits = Mutex<HashMap<(usize, usize), Option<Arc<Split>>>>;
+
+/// A compiled engine and, keyed by the parameters' JSON, a copy with the
+/// last parameters added and its modules analysed. regorus re-analyses every
+/// module (scheduling, loop hoisting) whenever data changes, so sessions
+/// with the same parameters — every worker of an evaluation, every release
+/// checked with the same bundle settings — clone that copy instead.
+struct Prepared {
+    engine: regorus::Engine,
+    cache: Mutex<Option<(String, regorus::Engine)>>,
+}
+
+/// A rule whose `deny` / `warn` sets are defined by several rule bodies, cut
+/// into parts that each keep some of the bodies (the others blanked out of
+/// the module text), so the parts can run on different workers. The sets'
+/// union over the parts is the rule's sets.
+struct Split {
+    parts: Vec<Part>,
+}
+
+struct Part {
+    engine: Prepared,
+    deny: Option<String>,
+    warn: Option<String>,
 }
 
 /// Compiles the modules and resolves each rule's `deny` / `warn` sets.
@@ -81,10 +105,7 @@ pub(crate) fn compile(
         problems.extend(lint_nondeterminism(m));
     }
     problems.extend(super::rego_recursion::check(modules));
-    let mut engine = regorus::Engine::new();
-    engine.set_rego_v0(false);
-    engine.set_strict_builtin_errors(true);
-    set_timer(&mut engine, timeout);
+    let mut engine = new_engine(timeout);
     for m in modules {
         if let Err(e) = engine.add_policy(m.display().to_owned(), m.text().to_owned()) {
             problems.push(rego_problem(
@@ -166,14 +187,23 @@ pub(crate) fn compile(
     }
     if problems.is_empty() {
         Ok(RegoCompiled {
-            engine,
+            engine: Arc::new(Prepared::new(engine)),
             targets,
             timeout,
-            prepared: std::sync::Mutex::new(None),
+            splits: Arc::new(Mutex::new(HashMap::new())),
         })
     } else {
         Err(problems)
     }
+}
+
+/// A fresh engine with the gate's settings.
+fn new_engine(timeout: Duration) -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(false);
+    engine.set_strict_builtin_errors(true);
+    set_timer(&mut engine, timeout);
+    engine
 }
 
 fn set_timer(engine: &mut regorus::Engine, timeout: Duration) {
@@ -210,11 +240,14 @@ impl Compiled for RegoCompiled {
             .rego_value
             .get_or_init(|| regorus::Value::from_json_str(input.json()).map_err(|e| e.to_string()))
             .clone()?;
-        let mut engine = self.prepared_for(params)?;
-        engine.set_input(value);
+        let mut engine = self.engine.for_params(params)?;
+        engine.set_input(value.clone());
         Ok(Box::new(RegoSession {
             timeout: self.timeout,
             engine,
+            input: value,
+            params: params.clone(),
+            splits: Arc::clone(&self.splits),
             targets: self
                 .targets
                 .iter()
@@ -222,16 +255,114 @@ impl Compiled for RegoCompiled {
                 .collect(),
         }))
     }
+
+    fn parts(&self, index: usize, ways: usize) -> usize {
+        let mut splits = self.splits.lock().unwrap_or_else(PoisonError::into_inner);
+        let split = splits
+            .entry((index, ways))
+            .or_insert_with(|| {
+                let target = self.targets.get(index)?;
+                split(&self.engine.engine, target, ways, self.timeout).map(Arc::new)
+            })
+            .clone();
+        split.map_or(1, |s| s.parts.len())
+    }
+
+    fn merge(&self, index: usize, parts: Vec<Partial>) -> RuleEval {
+        let Some(target) = self.targets.get(index) else {
+            return RuleEval::Error(format!("no compiled Rego rule #{index}"));
+        };
+        let mut deny = regorus::Value::Undefined;
+        let mut warn = regorus::Value::Undefined;
+        for part in parts {
+            let Ok(sets) = part.0.downcast::<PartSets>() else {
+                return RuleEval::Error(format!("Rego rule #{index}: a part of another kind"));
+            };
+            let PartSets(d, w) = *sets;
+            if let Err(e) = union_into(&mut deny, d).and_then(|()| union_into(&mut warn, w)) {
+                return RuleEval::Error(e);
+            }
+        }
+        ran(
+            target.deny.as_deref().map(|p| (p, deny)),
+            target.warn.as_deref().map(|p| (p, warn)),
+        )
+    }
 }
 
-impl RegoCompiled {
+/// A part's `deny` and `warn` sets as regorus gave them.
+struct PartSets(regorus::Value, regorus::Value);
+
+/// Adds the set `part` to the set `acc`. A part's set is a subset of the
+/// rule's set, so anything but a set (or undefined) cannot happen: it is an
+/// error rather than a guess.
+fn union_into(acc: &mut regorus::Value, part: regorus::Value) -> Result<(), String> {
+    match (&mut *acc, part) {
+        (_, regorus::Value::Undefined) => Ok(()),
+        (regorus::Value::Undefined, part @ regorus::Value::Set(_)) => {
+            *acc = part;
+            Ok(())
+        }
+        (regorus::Value::Set(_), regorus::Value::Set(items)) => {
+            let set = acc.as_set_mut().map_err(|e| e.to_string())?;
+            for item in items.iter() {
+                set.insert(item.clone());
+            }
+            Ok(())
+        }
+        (_, other) => Err(format!(
+            "a part of a Rego set is not a set: `{}`",
+            super::truncate(&other.to_string(), 80)
+        )),
+    }
+}
+
+/// The rule's result from its sets (each with its path, for messages).
+fn ran(deny: Option<(&str, regorus::Value)>, warn: Option<(&str, regorus::Value)>) -> RuleEval {
+    let deny = match deny.map(|(p, v)| violations(p, v)).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(e) => return RuleEval::Error(e),
+    };
+    let warn = match warn.map(|(p, v)| violations(p, v)).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(e) => return RuleEval::Error(e),
+    };
+    RuleEval::Ran { deny, warn }
+}
+
+/// The violations of a `deny` / `warn` set.
+fn violations(path: &str, v: regorus::Value) -> Result<Vec<Violation>, String> {
+    let json = match v {
+        regorus::Value::Undefined => return Ok(Vec::new()),
+        v => serde_json::to_value(&v).map_err(|e| e.to_string())?,
+    };
+    let items = match json {
+        serde_json::Value::Array(items) => items,
+        other => {
+            return Err(format!(
+                "`{path}` must be a set of results, found `{}`",
+                super::truncate(&other.to_string(), 80)
+            ));
+        }
+    };
+    items
+        .into_iter()
+        .map(|v| Violation::from_value(v, "policy violation").map_err(|e| format!("`{path}`: {e}")))
+        .collect()
+}
+
+impl Prepared {
+    fn new(engine: regorus::Engine) -> Prepared {
+        Prepared {
+            engine,
+            cache: Mutex::new(None),
+        }
+    }
+
     /// A copy of the engine with `params` as `data.params`, analysed.
-    fn prepared_for(&self, params: &serde_json::Value) -> Result<regorus::Engine, String> {
+    fn for_params(&self, params: &serde_json::Value) -> Result<regorus::Engine, String> {
         let key = serde_json::json!({ "params": params }).to_string();
-        let mut cached = self
-            .prepared
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cached = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((k, engine)) = cached.as_ref()
             && *k == key
         {
@@ -253,9 +384,194 @@ impl RegoCompiled {
     }
 }
 
+/// One rule body of a `deny` / `warn` set: which module, where.
+struct Body {
+    module: usize,
+    range: std::ops::Range<usize>,
+    /// Length of the head's name (`deny` / `warn`) at the start of `range`.
+    head: usize,
+}
+
+/// Cuts a rule into at most `ways` parts, or `None` when it cannot be cut
+/// safely or is not worth cutting. A part keeps every `deny` / `warn` body
+/// whose position among the set's bodies is its number modulo the part
+/// count, and every other rule of every module; the bodies it does not keep
+/// are blanked out of the module text (spaces, line breaks kept, so
+/// positions in messages stay true).
+///
+/// Cutting is refused when a body could depend on the sets (it, or a rule it
+/// names, or a rule that one names, ..., names `deny` or `warn` — by words in
+/// the text, strings and comments included: conservative on purpose), when
+/// an import names a set, or when a set is defined other than by `contains`
+/// bodies (a complete or object rule, a default). Rules that merely use the
+/// sets (`deny_count := count(deny)`) are fine: parts evaluate the sets only.
+fn split(
+    engine: &regorus::Engine,
+    target: &Target,
+    ways: usize,
+    timeout: Duration,
+) -> Option<Split> {
+    use regorus::unstable::{Rule, RuleHead};
+    let package = target
+        .deny
+        .as_deref()
+        .or(target.warn.as_deref())?
+        .rsplit_once('.')?
+        .0
+        .to_owned();
+    let mut engine = engine.clone();
+    let modules = engine.get_modules().clone();
+    let sources: Vec<(String, String)> = modules
+        .iter()
+        .map(|m| {
+            let src = &m.package.span.source;
+            (src.file().clone(), src.contents().clone())
+        })
+        .collect();
+    let mut deny: Vec<Body> = Vec::new();
+    let mut warn: Vec<Body> = Vec::new();
+    // Every other rule: its name and text.
+    let mut others: Vec<(String, &str)> = Vec::new();
+    for (mi, m) in modules.iter().enumerate() {
+        // An import could name a set under another name.
+        if m.imports.iter().any(|i| mentions_set(i.span.text())) {
+            return None;
+        }
+        let in_package =
+            regorus::utils::get_path_string(&m.package.refr, Some("data")).ok()? == package;
+        for rule in &m.policy {
+            let (span, refr, is_body) = match rule.as_ref() {
+                Rule::Spec {
+                    span,
+                    head: RuleHead::Set { refr, key, .. },
+                    ..
+                } => (span, refr, key.is_some()),
+                Rule::Spec {
+                    span,
+                    head: RuleHead::Compr { refr, .. } | RuleHead::Func { refr, .. },
+                    ..
+                } => (span, refr, false),
+                Rule::Default { span, refr, .. } => (span, refr, false),
+            };
+            let root = regorus::utils::get_root_var(refr).ok()?;
+            let name = root.text();
+            if !in_package || (name != "deny" && name != "warn") {
+                others.push((name.to_owned(), span.text()));
+                continue;
+            }
+            let exact = regorus::utils::get_path_string(refr, None).ok()? == name;
+            if !(is_body && exact) {
+                return None;
+            }
+            let body = Body {
+                module: mi,
+                range: usize::try_from(span.start).ok()?..usize::try_from(span.end).ok()?,
+                head: name.len(),
+            };
+            if name == "deny" {
+                deny.push(body);
+            } else {
+                warn.push(body);
+            }
+        }
+    }
+    let most = deny.len().max(warn.len());
+    let of = ways.min(most);
+    if of < 2 {
+        return None;
+    }
+    // A body must not depend on the sets, through any rule: the rules that
+    // mention a set, and the rules that mention those, and so on, are
+    // "tainted", and no body may mention a set or a tainted rule.
+    let mut tainted: Vec<&str> = Vec::new();
+    loop {
+        let before = tainted.len();
+        for (name, text) in &others {
+            if !tainted.contains(&name.as_str())
+                && (mentions_set(text) || tainted.iter().any(|t| count_words(text, t) > 0))
+            {
+                tainted.push(name);
+            }
+        }
+        if tainted.len() == before {
+            break;
+        }
+    }
+    for body in deny.iter().chain(&warn) {
+        let text = sources
+            .get(body.module)
+            .and_then(|(_, t)| t.get(body.range.start + body.head..body.range.end))?;
+        if mentions_set(text) || tainted.iter().any(|t| count_words(text, t) > 0) {
+            return None;
+        }
+    }
+    let mut parts = Vec::with_capacity(of);
+    for part in 0..of {
+        let mut texts: Vec<String> = sources.iter().map(|(_, t)| t.clone()).collect();
+        for (i, body) in deny.iter().enumerate().chain(warn.iter().enumerate()) {
+            if i % of != part
+                && let Some(text) = texts.get_mut(body.module)
+            {
+                blank(text, body.range.clone())?;
+            }
+        }
+        let mut engine = new_engine(timeout);
+        for ((path, _), text) in sources.iter().zip(texts) {
+            engine.add_policy(path.clone(), text).ok()?;
+        }
+        let has = |bodies: &[Body]| bodies.iter().enumerate().any(|(i, _)| i % of == part);
+        parts.push(Part {
+            engine: Prepared::new(engine),
+            deny: target.deny.clone().filter(|_| has(&deny)),
+            warn: target.warn.clone().filter(|_| has(&warn)),
+        });
+    }
+    Some(Split { parts })
+}
+
+/// Replaces `range` of `text` with spaces, keeping line breaks.
+fn blank(text: &mut String, range: std::ops::Range<usize>) -> Option<()> {
+    let mut blanked = String::with_capacity(range.len());
+    for c in text.get(range.clone())?.chars() {
+        if c == '\n' || c == '\r' {
+            blanked.push(c);
+        } else {
+            // As many spaces as the character has bytes: the other bodies'
+            // offsets stay true.
+            blanked.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    text.replace_range(range, &blanked);
+    Some(())
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Occurrences of `word` in `text` as a whole identifier.
+fn count_words(text: &str, word: &str) -> usize {
+    let bytes = text.as_bytes();
+    text.match_indices(word)
+        .filter(|(i, _)| {
+            let before = i.checked_sub(1).and_then(|j| bytes.get(j));
+            let after = bytes.get(i + word.len());
+            !before.is_some_and(|b| is_word_byte(*b)) && !after.is_some_and(|b| is_word_byte(*b))
+        })
+        .count()
+}
+
+/// Whether `text` names `deny` or `warn`.
+fn mentions_set(text: &str) -> bool {
+    count_words(text, "deny") + count_words(text, "warn") > 0
+}
+
 struct RegoSession {
     timeout: Duration,
     engine: regorus::Engine,
+    input: regorus::Value,
+    params: serde_json::Value,
+    splits: Arc<Splits>,
     targets: Vec<(Option<String>, Option<String>)>,
 }
 
@@ -264,53 +580,68 @@ impl Session for RegoSession {
         let Some((deny, warn)) = self.targets.get(index).cloned() else {
             return RuleEval::Error(format!("no compiled Rego rule #{index}"));
         };
-        let deny = match deny.map(|p| self.set(&p)).transpose() {
-            Ok(v) => v.unwrap_or_default(),
-            Err(e) => return RuleEval::Error(e),
+        let mut sets = Vec::with_capacity(2);
+        for path in [&deny, &warn] {
+            match path
+                .as_deref()
+                .map(|p| set(&mut self.engine, p, self.timeout))
+                .transpose()
+            {
+                Ok(v) => sets.push(v.unwrap_or(regorus::Value::Undefined)),
+                Err(e) => return RuleEval::Error(e),
+            }
+        }
+        let warn_set = sets.pop().unwrap_or(regorus::Value::Undefined);
+        let deny_set = sets.pop().unwrap_or(regorus::Value::Undefined);
+        ran(
+            deny.as_deref().map(|p| (p, deny_set)),
+            warn.as_deref().map(|p| (p, warn_set)),
+        )
+    }
+
+    fn eval_part(&mut self, index: usize, part: usize, of: usize) -> Result<Partial, String> {
+        let split = self
+            .splits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(index, of))
+            .cloned()
+            .flatten();
+        let Some(p) = split.as_ref().and_then(|s| s.parts.get(part)) else {
+            return Err(format!("Rego rule #{index} has no part {part}"));
         };
-        let warn = match warn.map(|p| self.set(&p)).transpose() {
-            Ok(v) => v.unwrap_or_default(),
-            Err(e) => return RuleEval::Error(e),
-        };
-        RuleEval::Ran { deny, warn }
+        let mut engine = p.engine.for_params(&self.params)?;
+        engine.set_input(self.input.clone());
+        let mut sets = [regorus::Value::Undefined, regorus::Value::Undefined];
+        for (path, slot) in [&p.deny, &p.warn].into_iter().zip(sets.iter_mut()) {
+            if let Some(path) = path {
+                *slot = set(&mut engine, path, self.timeout)?;
+            }
+        }
+        let [d, w] = sets;
+        Ok(Partial(Box::new(PartSets(d, w))))
     }
 }
 
-impl RegoSession {
-    fn set(&mut self, path: &str) -> Result<Vec<Violation>, String> {
-        let v = self.engine.eval_rule(path.to_owned()).map_err(|e| {
-            let text = format!("{e:#}");
-            // regorus's own timer and the guard's watchdog race; report
-            // either the same way so a decision does not depend on which won.
-            if text.contains("exceeded time limit") {
-                format!(
-                    "evaluation exceeded the time budget of {} ms",
-                    self.timeout.as_millis()
-                )
-            } else {
-                text
-            }
-        })?;
-        let json = match v {
-            regorus::Value::Undefined => return Ok(Vec::new()),
-            v => serde_json::to_value(&v).map_err(|e| e.to_string())?,
-        };
-        let items = match json {
-            serde_json::Value::Array(items) => items,
-            other => {
-                return Err(format!(
-                    "`{path}` must be a set of results, found `{}`",
-                    super::truncate(&other.to_string(), 80)
-                ));
-            }
-        };
-        items
-            .into_iter()
-            .map(|v| {
-                Violation::from_value(v, "policy violation").map_err(|e| format!("`{path}`: {e}"))
-            })
-            .collect()
-    }
+/// Evaluates one set of rules, as regorus gives it.
+fn set(
+    engine: &mut regorus::Engine,
+    path: &str,
+    timeout: Duration,
+) -> Result<regorus::Value, String> {
+    engine.eval_rule(path.to_owned()).map_err(|e| {
+        let text = format!("{e:#}");
+        // regorus's own timer and the guard's watchdog race; report
+        // either the same way so a decision does not depend on which won.
+        if text.contains("exceeded time limit") {
+            format!(
+                "evaluation exceeded the time budget of {} ms",
+                timeout.as_millis()
+            )
+        } else {
+            text
+        }
+    })
 }
 
 /// Refuses builtins that would make a decision depend on when or where it ran.
@@ -538,6 +869,113 @@ warn contains "empty" if count(input.xs) == 0
                 assert_eq!(warn[0].msg, "empty");
             }
             e => panic!("{e:?}"),
+        }
+    }
+
+    /// A conftest-style package: many bodies of one set, helpers, a rule
+    /// that counts the set, a message two bodies both give, a multi-byte
+    /// character in a body, and warnings.
+    const MANY_BODIES: &str = r#"package t
+
+denied := {"GPL-3.0-only", "SSPL-1.0"}
+
+too_long(s) := count(s) > 8
+
+deny contains sprintf("%s: empty version", [c.name]) if { some c in input.cs; c.version == "" }
+deny contains sprintf("%s: bad", [c.name]) if { some c in input.cs; c.version == "" }
+deny contains {"msg": sprintf("%s: denied license", [c.name]), "license": l} if {
+    some c in input.cs
+    some l in c.licenses
+    denied[l]
+}
+deny contains sprintf("%s: long name «%s»", [c.name, c.name]) if { some c in input.cs; too_long(c.name) }
+deny contains sprintf("%s: bad", [c.name]) if { some c in input.cs; startswith(c.name, "x") }
+warn contains sprintf("%s: no licenses", [c.name]) if { some c in input.cs; count(c.licenses) == 0 }
+warn contains sprintf("%s: upper case", [c.name]) if { some c in input.cs; c.name != lower(c.name) }
+
+deny_count := count(deny)
+"#;
+
+    fn parts(c: &RegoCompiled, input: &serde_json::Value, ways: usize) -> (usize, RuleEval) {
+        let of = c.parts(0, ways);
+        let prepared = Arc::new(PreparedInput::new(input.clone()));
+        let mut results = Vec::new();
+        for part in 0..of {
+            // Each part on its own session, as on different workers.
+            let mut session = c.session(&prepared, &json!({"max": 2})).unwrap();
+            results.push(session.eval_part(0, part, of).unwrap());
+        }
+        (of, c.merge(0, results))
+    }
+
+    #[test]
+    fn a_set_cut_into_parts_gives_what_it_gives_whole() {
+        let c = compile_one(MANY_BODIES, "t").unwrap();
+        let input = json!({"cs": [
+            {"name": "xa", "version": "", "licenses": ["GPL-3.0-only", "MIT"]},
+            {"name": "Averyverylongname", "version": "1", "licenses": []},
+            {"name": "ok", "version": "2", "licenses": ["SSPL-1.0"]},
+            {"name": "xb", "version": "3", "licenses": ["MIT"]},
+        ]});
+        let whole = run(&c, input.clone());
+        let RuleEval::Ran { deny, warn } = &whole else {
+            panic!("{whole:?}")
+        };
+        // The duplicate message counts once, whole or cut.
+        assert_eq!(deny.iter().filter(|v| v.msg == "xa: bad").count(), 1);
+        assert_eq!((deny.len(), warn.len()), (6, 2), "{whole:?}");
+        for ways in [2, 3, 5, 8] {
+            let (of, cut) = parts(&c, &input, ways);
+            assert_eq!(of, ways.min(5), "5 deny bodies");
+            assert_eq!(cut, whole, "{ways} ways");
+        }
+        // Nothing found: every part's sets are empty or undefined.
+        let empty = json!({"cs": []});
+        assert_eq!(parts(&c, &empty, 2).1, run(&c, empty));
+    }
+
+    #[test]
+    fn the_benchmark_workload_is_cut() {
+        // 20 `deny` bodies in one package, and `deny_count := count(deny)`.
+        let src = include_str!("../../../tests/bench/peers/policy.rego");
+        let c = compile_one(src, "releasegate.sbom").unwrap();
+        assert_eq!(c.parts(0, 2), 2);
+        assert_eq!(c.parts(0, 8), 8);
+        let input = json!({"components": [
+            {"name": "Test-x", "version": "0.0.1-rc1", "purl": "pkg:npm/test-x@0.0.1-rc1", "licenses": ["GPL-3.0-only", "LicenseRef-a"]},
+            {"name": "left-pad", "version": "", "purl": "", "licenses": []},
+            {"name": "ok", "version": "1.2.3", "purl": "pkg:deb/ok", "licenses": ["MIT", "NOASSERTION", "LGPL-2.1-only", "x"]},
+        ]});
+        let whole = run(&c, input.clone());
+        assert!(
+            matches!(&whole, RuleEval::Ran { deny, .. } if deny.len() > 10),
+            "{whole:?}"
+        );
+        assert_eq!(parts(&c, &input, 2).1, whole);
+        assert_eq!(parts(&c, &input, 8).1, whole);
+    }
+
+    #[test]
+    fn a_set_a_body_depends_on_is_not_cut() {
+        let whole = compile_one(MANY_BODIES, "t").unwrap();
+        assert_eq!(whole.parts(0, 2), 2);
+        // A body that reads the set through a helper rule, or the set itself.
+        for extra in [
+            "enough if count(deny) > 3\nwarn contains \"many\" if enough\n",
+            "n := deny_count\nwarn contains \"many\" if n > 3\n",
+            "deny contains \"x\" if { count(warn) > 0 }\n",
+        ] {
+            let c = compile_one(&format!("{MANY_BODIES}{extra}"), "t").unwrap();
+            assert_eq!(c.parts(0, 2), 1, "{extra}");
+        }
+        // A set defined other than by `contains` bodies, or a single body.
+        for src in [
+            "package t\ndeny := {\"a\"} if input.x\n",
+            "package t\ndeny contains \"a\" if input.x\n",
+        ] {
+            let c = compile_one(src, "t").unwrap();
+            assert_eq!(c.parts(0, 2), 1, "{src}");
+            assert_eq!(c.parts(0, 1), 1);
         }
     }
 

@@ -115,17 +115,30 @@ impl Evidence {
         let mut problems = Problems::default();
         let mut ev = Evidence::default();
         let max = opts.max_bytes;
-        if let Some((p, name)) = &paths.manifest {
-            match read(p, name, max, "manifest")
-                .and_then(|f| ReleaseManifest::load(&f).map(|m| (f, m)))
-            {
-                Ok(m) => ev.manifest = Some(m),
-                Err(ps) => problems.extend(ps),
-            }
+        // The manifest and the SBOMs are independent (and each compiles its
+        // own JSON Schema, the larger part of reading a small release).
+        let (manifest, (sboms, sbom_problems)) = crate::parallel::join(
+            || {
+                paths.manifest.as_ref().map(|(p, name)| {
+                    read(p, name, max, "manifest")
+                        .and_then(|f| ReleaseManifest::load(&f).map(|m| (f, m)))
+                })
+            },
+            || {
+                let mut problems = Problems::default();
+                let sboms = read_all(&paths.sboms, max, "sbom", &mut problems, |f| {
+                    sbom::load(f, opts.sbom)
+                });
+                (sboms, problems)
+            },
+        );
+        match manifest {
+            Some(Ok(m)) => ev.manifest = Some(m),
+            Some(Err(ps)) => problems.extend(ps),
+            None => {}
         }
-        ev.sboms = read_all(&paths.sboms, max, "sbom", &mut problems, |f| {
-            sbom::load(f, opts.sbom)
-        });
+        ev.sboms = sboms;
+        problems.extend(sbom_problems.0);
         if let Some((p, name)) = &paths.cost {
             match read(p, name, max, "cost")
                 .and_then(|f| cost::load(&f).map(|input| (f, input)))
