@@ -625,7 +625,7 @@ impl<'a> Fields<'_, 'a> {
         match self {
             // Most objects have a handful of fields: comparing a few keys
             // beats hashing the one looked up.
-            Fields::Json(m) if m.len() <= 8 => m
+            Fields::Json(m) if m.len() <= 16 => m
                 .iter()
                 .find(|(k, _)| k.as_str() == key)
                 .map(|(_, v)| from_json(v)),
