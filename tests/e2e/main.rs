@@ -156,6 +156,56 @@ fn same_evidence_same_report_bytes() {
     assert_eq!(a.1, b.1);
 }
 
+/// A conftest-style bundle (one rule, a package whose `deny` and `warn` sets
+/// have many bodies) is evaluated in parts when there are more worker threads
+/// than rules: the report must not depend on it.
+#[test]
+fn a_set_evaluated_in_parts_gives_the_same_report_bytes() {
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+            .args([
+                "check",
+                "--no-ledger",
+                NOW,
+                "--format",
+                "json",
+                "--sbom",
+                "examples/edge-agent-pass/sbom/python-venv-50pkgs.cdx1.6.json",
+                "--sbom",
+                "examples/edge-agent-pass/sbom/python-venv-50pkgs.spdx2.3.llvfix.json",
+                "--bundle",
+                "tests/e2e/fixtures/conftest-style",
+            ])
+            .current_dir(root())
+            .env("SHIPGATE_EVAL_THREADS", threads)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run shipgate");
+        assert_eq!(out.status.code(), Some(1), "{threads} threads");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let whole = run("1");
+    let report: serde_json::Value = serde_json::from_str(&whole).unwrap();
+    let rule = &report["rules"][0];
+    let count = |set: &str, what: &str| {
+        rule[set]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["msg"].as_str().unwrap().ends_with(what))
+            .count()
+    };
+    // Two bodies give "no supplier" for the same components: a set holds it once.
+    assert_eq!(count("violations", ": no supplier"), 56);
+    assert_eq!(count("violations", ": no SPDX license expression"), 41);
+    assert_eq!(count("violations", ": name starts with s"), 12);
+    assert_eq!(count("warnings", ": version below 1"), 5);
+    assert_eq!(count("warnings", ": more than one license"), 4);
+    for threads in ["2", "3", "8"] {
+        assert_eq!(run(threads), whole, "{threads} threads");
+    }
+}
+
 #[test]
 fn cel_and_rego_implementations_give_the_same_verdict_on_the_examples() {
     for example in ["examples/edge-agent-pass", "examples/edge-agent-fail"] {
