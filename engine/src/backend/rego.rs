@@ -295,7 +295,7 @@ impl Compiled for RegoCompiled {
     }
 }
 
-/// A part's `deny` and `warn` sets as regorus gave them.
+/// A rule's (or a part's) `deny` and `warn` sets as regorus gave them.
 struct PartSets(regorus::Value, regorus::Value);
 
 /// Adds the set `part` to the set `acc`. A part's set is a subset of the
@@ -524,11 +524,11 @@ fn split(
         for ((path, _), text) in sources.iter().zip(texts) {
             engine.add_policy(path.clone(), text).ok()?;
         }
-        let has = |bodies: &[Body]| bodies.iter().enumerate().any(|(i, _)| i % of == part);
+        // Part `part` keeps body `part` (and every `of`-th after it).
         parts.push(Part {
             engine: Prepared::new(engine),
-            deny: target.deny.clone().filter(|_| has(&deny)),
-            warn: target.warn.clone().filter(|_| has(&warn)),
+            deny: target.deny.clone().filter(|_| part < deny.len()),
+            warn: target.warn.clone().filter(|_| part < warn.len()),
         });
     }
     Some(Split { parts })
@@ -585,23 +585,18 @@ impl Session for RegoSession {
         let Some((deny, warn)) = self.targets.get(index).cloned() else {
             return RuleEval::Error(format!("no compiled Rego rule #{index}"));
         };
-        let mut sets = Vec::with_capacity(2);
-        for path in [&deny, &warn] {
-            match path
-                .as_deref()
-                .map(|p| set(&mut self.engine, p, self.timeout))
-                .transpose()
-            {
-                Ok(v) => sets.push(v.unwrap_or(regorus::Value::Undefined)),
-                Err(e) => return RuleEval::Error(e),
-            }
+        match sets(
+            &mut self.engine,
+            deny.as_deref(),
+            warn.as_deref(),
+            self.timeout,
+        ) {
+            Ok(PartSets(deny_set, warn_set)) => ran(
+                deny.as_deref().map(|p| (p, deny_set)),
+                warn.as_deref().map(|p| (p, warn_set)),
+            ),
+            Err(e) => RuleEval::Error(e),
         }
-        let warn_set = sets.pop().unwrap_or(regorus::Value::Undefined);
-        let deny_set = sets.pop().unwrap_or(regorus::Value::Undefined);
-        ran(
-            deny.as_deref().map(|p| (p, deny_set)),
-            warn.as_deref().map(|p| (p, warn_set)),
-        )
     }
 
     fn eval_part(&mut self, index: usize, part: usize, of: usize) -> Result<Partial, String> {
@@ -617,15 +612,28 @@ impl Session for RegoSession {
         };
         let mut engine = p.engine.for_params(&self.params)?;
         engine.set_input(self.input.clone());
-        let mut sets = [regorus::Value::Undefined, regorus::Value::Undefined];
-        for (path, slot) in [&p.deny, &p.warn].into_iter().zip(sets.iter_mut()) {
-            if let Some(path) = path {
-                *slot = set(&mut engine, path, self.timeout)?;
-            }
-        }
-        let [d, w] = sets;
-        Ok(Partial(Box::new(PartSets(d, w))))
+        let sets = sets(
+            &mut engine,
+            p.deny.as_deref(),
+            p.warn.as_deref(),
+            self.timeout,
+        )?;
+        Ok(Partial(Box::new(sets)))
     }
+}
+
+/// Evaluates the `deny` and `warn` sets named (an unnamed one is undefined).
+fn sets(
+    engine: &mut regorus::Engine,
+    deny: Option<&str>,
+    warn: Option<&str>,
+    timeout: Duration,
+) -> Result<PartSets, String> {
+    let mut one = |path: Option<&str>| match path {
+        Some(path) => set(engine, path, timeout),
+        None => Ok(regorus::Value::Undefined),
+    };
+    Ok(PartSets(one(deny)?, one(warn)?))
 }
 
 /// Evaluates one set of rules, as regorus gives it.
