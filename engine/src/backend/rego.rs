@@ -1003,6 +1003,112 @@ deny_count := count(deny)
         }
     }
 
+    /// What the regorus fork (vendor/regorus/FORK.md) changes must not: a
+    /// remembered builtin still yields to `with`, shared regexes match
+    /// as before, and indexing a call's result or a rule by a computed key
+    /// works.
+    #[test]
+    fn forked_regorus_evaluates_as_before() {
+        let c = compile_one(
+            r#"package t
+
+kinds := {"npm": "js", "cargo": "rust"}
+
+mock(s) := lower(s)
+
+deny contains sprintf("plain %s", [upper(input.s)]) if true
+deny contains sprintf("by function %s", [x]) if { x := upper(input.s) with upper as mock }
+deny contains sprintf("by value %s", [x]) if { x := upper(input.s) with upper as "v" }
+deny contains sprintf("again %s", [upper(input.s)]) if true
+deny contains sprintf("match %s", [v]) if { some v in input.vs; regex.match(`^[0-9]+\.[0-9]+`, v) }
+deny contains sprintf("pre %s", [v]) if { some v in input.vs; regex.match(`-(alpha|rc)`, v) }
+deny contains sprintf("kind %s", [data.t.kinds[t]]) if { some p in input.ps; t := split(p, "/")[0] }
+"#,
+            "t",
+        )
+        .unwrap();
+        let input = json!({"s": "aBc", "vs": ["1.2-rc1", "x1.2", "10.0", "1-alpha"], "ps": ["npm/a", "cargo/b", "gem/c"]});
+        for _ in 0..2 {
+            let RuleEval::Ran { deny, .. } = run(&c, input.clone()) else {
+                panic!("ran")
+            };
+            let mut got: Vec<&str> = deny.iter().map(|v| v.msg.as_str()).collect();
+            got.sort_unstable();
+            assert_eq!(
+                got,
+                [
+                    "again ABC",
+                    "by function abc",
+                    "by value v",
+                    "kind js",
+                    "kind rust",
+                    "match 1.2-rc1",
+                    "match 10.0",
+                    "plain ABC",
+                    "pre 1-alpha",
+                    "pre 1.2-rc1"
+                ]
+            );
+        }
+        // A bad pattern is still an error of the rule, not a non-match.
+        let bad = compile_one(
+            "package t\n\ndeny contains v if { some v in input.vs; regex.match(input.p, v) }\n",
+            "t",
+        )
+        .unwrap();
+        let e = run(&bad, json!({"vs": ["a"], "p": "(unclosed"}));
+        assert!(matches!(e, RuleEval::Error(_)), "{e:?}");
+        let ok = run(&bad, json!({"vs": ["a"], "p": "a"}));
+        assert!(
+            matches!(ok, RuleEval::Ran { ref deny, .. } if deny.len() == 1),
+            "{ok:?}"
+        );
+    }
+
+    /// An element of a set or a value of an object rule that is undefined in
+    /// one iteration adds nothing; the others stay (regorus 0.14.1 discarded
+    /// them when it was the last, failing open, or errored "not an object"
+    /// when it was not). Expected values are OPA v1.20's on the same policy.
+    #[test]
+    fn an_undefined_element_keeps_the_others() {
+        let c = compile_one(
+            r#"package t
+
+kinds := {"npm": "js", "cargo": "rust"}
+
+m[t] := kinds[t] if { some t in input.ts }
+
+c := kinds[input.one] if true
+
+deny contains sprintf("kind %s", [kinds[t]]) if { some t in input.ts }
+deny contains {"m": m, "n": count(m)} if true
+deny contains "c undefined" if not c
+"#,
+            "t",
+        )
+        .unwrap();
+        for ts in [
+            json!(["npm", "cargo", "gem"]),
+            json!(["gem", "npm", "cargo"]),
+        ] {
+            let RuleEval::Ran { deny, .. } = run(&c, json!({ "ts": ts })) else {
+                panic!("ran on {ts}")
+            };
+            let got: Vec<&str> = deny.iter().map(|v| v.msg.as_str()).collect();
+            assert_eq!(got.len(), 4, "{deny:?}");
+            for want in ["kind js", "kind rust", "c undefined"] {
+                assert!(got.contains(&want), "{want} on {ts}: {deny:?}");
+            }
+            let object = deny.iter().find(|v| v.details.get("n").is_some());
+            let object = object.map(|v| (&v.details["m"], &v.details["n"]));
+            assert_eq!(
+                object,
+                Some((&json!({"cargo": "rust", "npm": "js"}), &json!(2))),
+                "{ts}"
+            );
+        }
+    }
+
     #[test]
     fn syntax_error_has_position() {
         let errs = compile_one("package t\n\ndeny contains x if {\n  x := \n}\n", "t").unwrap_err();

@@ -121,6 +121,12 @@ pub struct Interpreter {
     rule_values: RuleValues,
     active_rules: Vec<Ref<Rule>>,
     builtins_cache: BTreeMap<(&'static str, Vec<Value>), Value>,
+    /// Calls already resolved to a builtin: the function expression (kept
+    /// alive here, so its address cannot be reused) → the module path it was
+    /// resolved in, the builtin's name and the builtin. Only consulted when
+    /// no `with` replaces functions; cleared whenever the compiled policy or
+    /// the extensions change (fork change, see FORK.md).
+    builtin_calls: BTreeMap<ExprRef, (String, Rc<str>, BuiltinFcn)>,
     no_rules_lookup: bool,
     execution_timer: ExecutionTimer,
 }
@@ -162,6 +168,7 @@ impl Clone for Interpreter {
             rule_values: BTreeMap::default(),
 
             builtins_cache: BTreeMap::default(),
+            builtin_calls: BTreeMap::default(),
             active_rules: Vec::default(),
             contexts: Vec::default(),
             current_module_path: String::default(),
@@ -242,6 +249,7 @@ impl Interpreter {
             rule_values: BTreeMap::default(),
             active_rules: Vec::default(),
             builtins_cache: BTreeMap::default(),
+            builtin_calls: BTreeMap::default(),
             no_rules_lookup: false,
             traces: None,
             extensions: Map::default(),
@@ -281,6 +289,7 @@ impl Interpreter {
             rule_values: BTreeMap::default(),
             active_rules: Vec::default(),
             builtins_cache: BTreeMap::default(),
+            builtin_calls: BTreeMap::default(),
             no_rules_lookup: false,
             traces: None,
 
@@ -331,6 +340,7 @@ impl Interpreter {
     }
 
     fn compiled_policy_mut(&mut self) -> &mut CompiledPolicyData {
+        self.builtin_calls.clear();
         Rc::make_mut(&mut self.compiled_policy)
     }
 
@@ -612,8 +622,8 @@ impl Interpreter {
 
                         // Handle indexing into data.
                         if index != Value::Undefined {
-                            if let Ok(ref_components) =
-                                Parser::get_static_string_path_components(refr)
+                            if let Some(ref_components) =
+                                Parser::static_string_path_components(refr)
                             {
                                 if ref_components.first().map(String::as_str) == Some("data") {
                                     let ref_component_refs: Vec<&str> =
@@ -2012,6 +2022,14 @@ impl Interpreter {
                 }
 
                 if output == Value::Undefined || !comps_defined {
+                    // A set or object rule's value accumulates over iterations
+                    // and bodies: an element or key that is undefined adds
+                    // nothing and must not discard what the others gave (it
+                    // did, so a set lost its elements when its last iteration
+                    // was undefined). Fork change, see FORK.md.
+                    if is_set || key_expr.is_some() {
+                        return Ok(false);
+                    }
                     ctx_mut.rule_value = Value::Undefined;
                     return Ok(false);
                 }
@@ -2787,6 +2805,22 @@ impl Interpreter {
             return Ok(v.clone());
         }
 
+        if self.with_functions.is_empty() {
+            let known = match self.builtin_calls.get(fcn) {
+                Some((module_path, name, builtin)) if *module_path == self.current_module_path => {
+                    Some((name.clone(), *builtin))
+                }
+                _ => None,
+            };
+            if let Some((name, builtin)) = known {
+                let mut param_values = Vec::with_capacity(params.len());
+                for p in params {
+                    param_values.push(self.eval_expr(p)?);
+                }
+                return self.eval_builtin_call(span, &name, builtin, params, param_values);
+            }
+        }
+
         let fcn_path = match get_path_string(fcn, None) {
             Ok(p) => p,
             _ => bail!(span.error("invalid function expression")),
@@ -2852,6 +2886,16 @@ impl Interpreter {
                 }
                 // Look up builtin function.
                 else if let Some(builtin) = Self::lookup_builtin(span, &selected_fcn_path)? {
+                    if with_functions_saved.is_none() && self.with_functions.is_empty() {
+                        self.builtin_calls.insert(
+                            fcn.clone(),
+                            (
+                                self.current_module_path.clone(),
+                                Rc::from(selected_fcn_path.as_str()),
+                                *builtin,
+                            ),
+                        );
+                    }
                     let r = self.eval_builtin_call(
                         span,
                         &selected_fcn_path.clone(),
@@ -4670,6 +4714,7 @@ impl Interpreter {
         nargs: u8,
         extension: Box<dyn Extension>,
     ) -> Result<()> {
+        self.builtin_calls.clear();
         if let MapEntry::Vacant(v) = self.extensions.entry(path) {
             v.insert((nargs, Rc::new(extension)));
             Ok(())

@@ -306,6 +306,37 @@ impl<'source> Parser<'source> {
         Ok(comps)
     }
 
+    /// The components of `refr` when it is a static string path (`a.b["c"]`),
+    /// else `None`. Evaluation asks this of every `x[i]` it meets, so it must
+    /// not build an error message (with its source excerpt) for the common
+    /// answer "no" (fork change, see FORK.md).
+    pub(crate) fn static_string_path_components(refr: &Expr) -> Option<Vec<String>> {
+        fn collect(refr: &Expr, components: &mut Vec<String>) -> Option<()> {
+            match refr {
+                Expr::Var { span, .. } => components.push(span.text().to_string()),
+                Expr::RefDot { refr, field, .. } => {
+                    collect(refr, components)?;
+                    components.push(field.0.text().to_string());
+                }
+                Expr::RefBrack { refr, index, .. } => {
+                    collect(refr, components)?;
+                    match index.as_ref() {
+                        Expr::String { value, .. } => {
+                            components.push(value.as_string().ok()?.as_ref().to_string());
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+            Some(())
+        }
+
+        let mut components = Vec::new();
+        collect(refr, &mut components)?;
+        Some(components)
+    }
+
     pub(crate) fn get_static_string_path_components(refr: &Expr) -> Result<Vec<String>> {
         fn collect(refr: &Expr, components: &mut Vec<String>) -> Result<()> {
             match refr {

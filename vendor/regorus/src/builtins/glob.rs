@@ -51,33 +51,43 @@ fn make_delimiters_unix_style(s: &str, delimiters: &[char]) -> Result<String> {
     Ok(s)
 }
 
-fn make_glob(pattern: &str, span: &Span) -> Result<GlobMatcher> {
+/// The compiled matcher is shared, not cloned: a `GlobMatcher` holds a
+/// `Regex`, and a cloned `Regex` starts with an empty pool of matching caches
+/// (fork change, see FORK.md).
+fn make_glob(pattern: &str, span: &Span) -> Result<alloc::sync::Arc<GlobMatcher>> {
     #[cfg(feature = "cache")]
     {
         {
             let mut cache = crate::cache::GLOB_CACHE.lock();
             if let Some(matcher) = cache.get(pattern) {
-                return Ok(matcher.clone());
+                return Ok(alloc::sync::Arc::clone(matcher));
             }
         }
-        let matcher = GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .or_else(|_| bail!(span.error("invalid glob")))?
-            .compile_matcher();
+        let matcher = alloc::sync::Arc::new(
+            GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .or_else(|_| bail!(span.error("invalid glob")))?
+                .compile_matcher(),
+        );
         {
             let mut cache = crate::cache::GLOB_CACHE.lock();
-            cache.put(alloc::string::String::from(pattern), matcher.clone());
+            cache.put(
+                alloc::string::String::from(pattern),
+                alloc::sync::Arc::clone(&matcher),
+            );
         }
         Ok(matcher)
     }
     #[cfg(not(feature = "cache"))]
     {
-        Ok(GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .or_else(|_| bail!(span.error("invalid glob")))?
-            .compile_matcher())
+        Ok(alloc::sync::Arc::new(
+            GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .or_else(|_| bail!(span.error("invalid glob")))?
+                .compile_matcher(),
+        ))
     }
 }
 
