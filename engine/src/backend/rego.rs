@@ -1016,6 +1016,12 @@ kinds := {"npm": "js", "cargo": "rust"}
 
 mock(s) := lower(s)
 
+mixed := {1: "one", "a": "x", true: "t", "b": "y", [1]: "arr", null: "n", {"a": 1}: "obj"}
+names := {"a", "b"}
+
+deny contains sprintf("mixed %s %s %s %s", [mixed.a, m.b, names.b, n.a]) if { m := mixed; n := names }
+deny contains "no c" if { not mixed.c; not names.c; not input.s.c }
+
 deny contains sprintf("plain %s", [upper(input.s)]) if true
 deny contains sprintf("by function %s", [x]) if { x := upper(input.s) with upper as mock }
 deny contains sprintf("by value %s", [x]) if { x := upper(input.s) with upper as "v" }
@@ -1044,6 +1050,8 @@ deny contains sprintf("kind %s", [data.t.kinds[t]]) if { some p in input.ps; t :
                     "kind rust",
                     "match 1.2-rc1",
                     "match 10.0",
+                    "mixed x y b a",
+                    "no c",
                     "plain ABC",
                     "pre 1-alpha",
                     "pre 1.2-rc1"

@@ -127,6 +127,9 @@ pub struct Interpreter {
     /// no `with` replaces functions; cleared whenever the compiled policy or
     /// the extensions change (fork change, see FORK.md).
     builtin_calls: BTreeMap<ExprRef, (String, Rc<str>, BuiltinFcn)>,
+    /// `get_extra_arg` of a call statement, by the same rules as
+    /// `builtin_calls` (fork change, see FORK.md).
+    extra_args: BTreeMap<ExprRef, (String, Option<ExprRef>)>,
     no_rules_lookup: bool,
     execution_timer: ExecutionTimer,
 }
@@ -169,6 +172,7 @@ impl Clone for Interpreter {
 
             builtins_cache: BTreeMap::default(),
             builtin_calls: BTreeMap::default(),
+            extra_args: BTreeMap::default(),
             active_rules: Vec::default(),
             contexts: Vec::default(),
             current_module_path: String::default(),
@@ -250,6 +254,7 @@ impl Interpreter {
             active_rules: Vec::default(),
             builtins_cache: BTreeMap::default(),
             builtin_calls: BTreeMap::default(),
+            extra_args: BTreeMap::default(),
             no_rules_lookup: false,
             traces: None,
             extensions: Map::default(),
@@ -290,6 +295,7 @@ impl Interpreter {
             active_rules: Vec::default(),
             builtins_cache: BTreeMap::default(),
             builtin_calls: BTreeMap::default(),
+            extra_args: BTreeMap::default(),
             no_rules_lookup: false,
             traces: None,
 
@@ -341,6 +347,7 @@ impl Interpreter {
 
     fn compiled_policy_mut(&mut self) -> &mut CompiledPolicyData {
         self.builtin_calls.clear();
+        self.extra_args.clear();
         Rc::make_mut(&mut self.compiled_policy)
     }
 
@@ -1181,6 +1188,27 @@ impl Interpreter {
         }
     }
 
+    /// `get_extra_arg` of a call, remembered per call expression: it depends
+    /// only on the expression, the module and the compiled policy's functions
+    /// (fork change, see FORK.md).
+    fn extra_arg(&mut self, expr: &ExprRef) -> Option<ExprRef> {
+        if let Some((module_path, extra)) = self.extra_args.get(expr) {
+            if *module_path == self.current_module_path {
+                return extra.clone();
+            }
+        }
+        let extra = get_extra_arg(
+            expr,
+            Some(self.current_module_path.as_str()),
+            &self.compiled_policy.functions,
+        );
+        self.extra_args.insert(
+            expr.clone(),
+            (self.current_module_path.clone(), extra.clone()),
+        );
+        extra
+    }
+
     fn eval_stmt_impl(&mut self, stmt: &LiteralStmt, stmts: &[&LiteralStmt]) -> Result<bool> {
         self.memory_check()?;
         self.check_execution_time()?;
@@ -1192,18 +1220,10 @@ impl Interpreter {
                         fcn,
                         params,
                         ..
-                    } => self.eval_call(
-                        call_span,
-                        expr,
-                        fcn,
-                        params,
-                        get_extra_arg(
-                            expr,
-                            Some(self.current_module_path.as_str()),
-                            &self.compiled_policy.functions,
-                        ),
-                        true,
-                    )?,
+                    } => {
+                        let extra_arg = self.extra_arg(expr);
+                        self.eval_call(call_span, expr, fcn, params, extra_arg, true)?
+                    }
                     _ => self.eval_expr(expr)?,
                 };
 
@@ -1237,18 +1257,10 @@ impl Interpreter {
                         fcn,
                         params,
                         ..
-                    } => self.eval_call(
-                        call_span,
-                        expr,
-                        fcn,
-                        params,
-                        get_extra_arg(
-                            expr,
-                            Some(self.current_module_path.as_str()),
-                            &self.compiled_policy.functions,
-                        ),
-                        false,
-                    )?,
+                    } => {
+                        let extra_arg = self.extra_arg(expr);
+                        self.eval_call(call_span, expr, fcn, params, extra_arg, false)?
+                    }
                     _ => self.eval_expr(expr)?,
                 };
 
@@ -3811,8 +3823,15 @@ impl Interpreter {
     }
 
     fn get_value_chained(mut obj: Value, path: &[&str]) -> Value {
+        // Looks an object's string keys up without building a `Value` for
+        // each (fork change, see FORK.md). A set yields the element equal to
+        // the string; nothing else is indexed by a string.
         for p in path {
-            obj = obj[&Value::String(p.to_string().into())].clone();
+            obj = match &obj {
+                Value::Object(o) => o.get_str(p).cloned().unwrap_or(Value::Undefined),
+                Value::Set(_) => obj[&Value::String((*p).into())].clone(),
+                _ => Value::Undefined,
+            };
         }
         obj
     }
@@ -4715,6 +4734,7 @@ impl Interpreter {
         extension: Box<dyn Extension>,
     ) -> Result<()> {
         self.builtin_calls.clear();
+        self.extra_args.clear();
         if let MapEntry::Vacant(v) = self.extensions.entry(path) {
             v.insert((nargs, Rc::new(extension)));
             Ok(())

@@ -101,6 +101,31 @@ impl Object {
         }
     }
 
+    /// `get(&Value::String(key))` without building the key: a string key
+    /// sorts after null, booleans and numbers and before arrays, sets,
+    /// objects and undefined (`Value`'s derived order). Fork change, see
+    /// FORK.md.
+    pub fn get_str(&self, key: &str) -> Option<&Value> {
+        fn order(k: &Value, key: &str) -> Ordering {
+            match k {
+                Value::Null | Value::Bool(_) | Value::Number(_) => Ordering::Less,
+                Value::String(s) => s.as_ref().cmp(key),
+                Value::Array(_)
+                | Value::Set(_)
+                | Value::Object(_)
+                | Value::Undefined => Ordering::Greater,
+            }
+        }
+        match &self.repr {
+            Repr::Empty => None,
+            Repr::Frozen(v) => match v.binary_search_by(|(k, _)| order(k, key)) {
+                Ok(i) => v.get(i).map(|(_, value)| value),
+                Err(_) => None,
+            },
+            Repr::BTree(m) => m.get(&Value::String(key.into())),
+        }
+    }
+
     #[inline]
     pub fn contains_key(&self, key: &Value) -> bool {
         self.get(key).is_some()
