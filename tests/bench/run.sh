@@ -13,17 +13,10 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 PEERS_HOME=${PEERS_HOME:-$ROOT/target/bench-peers}
 mkdir -p "$PEERS_HOME" target/bench/work
+. tests/bench/lib.sh
 
 # --- peers (each on its own: one that fails to install is skipped, not fatal) ---
-if [ ! -x "$PEERS_HOME/venv-opa/bin/python" ]; then
-  echo "bench: installing OPA (PyPI opa-golib-python-bindings) into $PEERS_HOME/venv-opa" >&2
-  # OPA's Go engine (v1.20.x) as a shared library; the wheel runs on Python 3.11 despite its metadata.
-  if ! { python3 -m venv "$PEERS_HOME/venv-opa" \
-         && "$PEERS_HOME/venv-opa/bin/pip" install -q --ignore-requires-python opa-golib-python-bindings==0.4.4; }; then
-    echo "bench: cannot install OPA: its figures will be skipped" >&2
-    rm -rf "$PEERS_HOME/venv-opa"
-  fi
-fi
+install_opa "$PEERS_HOME" || echo "bench: OPA figures will be skipped" >&2
 if [ ! -d "$PEERS_HOME/npm/node_modules/@marcbachmann/cel-js" ]; then
   if command -v npm >/dev/null; then
     echo "bench: installing cel-js (npm @marcbachmann/cel-js) into $PEERS_HOME/npm" >&2
@@ -37,14 +30,7 @@ if [ ! -d "$PEERS_HOME/npm/node_modules/@marcbachmann/cel-js" ]; then
 fi
 
 # --- builds ---
-nice -n 5 cargo build --release --locked -p shipgate-cli >&2
-BENCH_BIN=$(nice -n 5 cargo build --release --locked -p shipgate-engine --bench peers --message-format=json \
-  | python3 -c 'import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "peers" and m.get("executable"):
-        print(m["executable"])')
-[ -x "$BENCH_BIN" ] || { echo "bench: cannot find the built bench program" >&2; exit 2; }
+BENCH_BIN=$(build_release)
 
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 echo "bench: load average before measuring: $load (measure on an idle machine)" >&2
