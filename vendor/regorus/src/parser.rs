@@ -307,11 +307,14 @@ impl<'source> Parser<'source> {
     }
 
     /// The components of `refr` when it is a static string path (`a.b["c"]`),
-    /// else `None`. Evaluation asks this of every `x[i]` it meets, so it must
-    /// not build an error message (with its source excerpt) for the common
-    /// answer "no" (fork change, see FORK.md).
-    pub(crate) fn static_string_path_components(refr: &Expr) -> Option<Vec<String>> {
-        fn collect(refr: &Expr, components: &mut Vec<String>) -> Option<()> {
+    /// else the sub-expression that is not static. Evaluation asks this of
+    /// every `x[i]` it meets, so the answer "no" must not build an error
+    /// message with its source excerpt (fork change, see FORK.md).
+    fn static_path_components(refr: &Expr) -> core::result::Result<Vec<String>, &Expr> {
+        fn collect<'e>(
+            refr: &'e Expr,
+            components: &mut Vec<String>,
+        ) -> core::result::Result<(), &'e Expr> {
             match refr {
                 Expr::Var { span, .. } => components.push(span.text().to_string()),
                 Expr::RefDot { refr, field, .. } => {
@@ -321,39 +324,14 @@ impl<'source> Parser<'source> {
                 Expr::RefBrack { refr, index, .. } => {
                     collect(refr, components)?;
                     match index.as_ref() {
-                        Expr::String { value, .. } => {
-                            components.push(value.as_string().ok()?.as_ref().to_string());
-                        }
-                        _ => return None,
+                        Expr::String { value, .. } => match value.as_string() {
+                            Ok(s) => components.push(s.as_ref().to_string()),
+                            Err(_) => return Err(refr),
+                        },
+                        _ => return Err(refr),
                     }
                 }
-                _ => return None,
-            }
-            Some(())
-        }
-
-        let mut components = Vec::new();
-        collect(refr, &mut components)?;
-        Some(components)
-    }
-
-    pub(crate) fn get_static_string_path_components(refr: &Expr) -> Result<Vec<String>> {
-        fn collect(refr: &Expr, components: &mut Vec<String>) -> Result<()> {
-            match refr {
-                Expr::Var { span, .. } => components.push(span.text().to_string()),
-                Expr::RefDot { refr, field, .. } => {
-                    collect(refr, components)?;
-                    components.push(field.0.text().to_string());
-                }
-                Expr::RefBrack { refr, index, .. } => {
-                    collect(refr, components)?;
-                    if let Expr::String { value, .. } = index.as_ref() {
-                        components.push(value.as_string()?.as_ref().to_string());
-                    } else {
-                        bail!(refr.span().error("not a static string path"));
-                    }
-                }
-                _ => bail!(refr.span().error("not a static string path")),
+                _ => return Err(refr),
             }
             Ok(())
         }
@@ -361,6 +339,16 @@ impl<'source> Parser<'source> {
         let mut components = Vec::new();
         collect(refr, &mut components)?;
         Ok(components)
+    }
+
+    pub(crate) fn get_static_string_path_components(refr: &Expr) -> Result<Vec<String>> {
+        Self::static_path_components(refr)
+            .map_err(|at| at.span().error("not a static string path"))
+    }
+
+    /// [`Self::get_static_string_path_components`] without the error.
+    pub(crate) fn static_string_path_components(refr: &Expr) -> Option<Vec<String>> {
+        Self::static_path_components(refr).ok()
     }
 
     pub(crate) fn parse_static_path_components(
