@@ -101,7 +101,7 @@ pub struct Interpreter {
 
     extensions: Map<String, (u8, Rc<Box<dyn Extension>>)>,
     module: Option<Ref<Module>>,
-    current_module_path: String,
+    current_module_path: Rc<str>,
     current_module_index: u32,
     query_schedule: Option<Schedule>,
     query_loop_hoisting: HoistedLoopsLookup,
@@ -126,10 +126,15 @@ pub struct Interpreter {
     /// resolved in, the builtin's name and the builtin. Only consulted when
     /// no `with` replaces functions; cleared whenever the compiled policy or
     /// the extensions change (fork change, see FORK.md).
-    builtin_calls: BTreeMap<ExprRef, (String, Rc<str>, BuiltinFcn)>,
+    builtin_calls: BTreeMap<ExprRef, (Rc<str>, Rc<str>, BuiltinFcn)>,
     /// `get_extra_arg` of a call statement, by the same rules as
     /// `builtin_calls` (fork change, see FORK.md).
-    extra_args: BTreeMap<ExprRef, (String, Option<ExprRef>)>,
+    extra_args: BTreeMap<ExprRef, (Rc<str>, Option<ExprRef>)>,
+    /// A module's path (`data.a.b`) and index, which `set_current_module`
+    /// computed on every function call and return (fork change, see
+    /// FORK.md). Cleared with the compiled policy; an index is used only
+    /// while it still names the same module.
+    module_keys: BTreeMap<Ref<Module>, (Rc<str>, u32)>,
     no_rules_lookup: bool,
     execution_timer: ExecutionTimer,
 }
@@ -173,9 +178,10 @@ impl Clone for Interpreter {
             builtins_cache: BTreeMap::default(),
             builtin_calls: BTreeMap::default(),
             extra_args: BTreeMap::default(),
+            module_keys: BTreeMap::default(),
             active_rules: Vec::default(),
             contexts: Vec::default(),
-            current_module_path: String::default(),
+            current_module_path: Rc::from(""),
             current_module_index: 0,
             query_schedule: None,
             query_loop_hoisting: HoistedLoopsLookup::new(),
@@ -234,7 +240,7 @@ impl Interpreter {
             data: Value::new_object(),
             module: None,
 
-            current_module_path: String::default(),
+            current_module_path: Rc::from(""),
             current_module_index: 0,
             query_schedule: None,
             query_loop_hoisting: HoistedLoopsLookup::new(),
@@ -255,6 +261,7 @@ impl Interpreter {
             builtins_cache: BTreeMap::default(),
             builtin_calls: BTreeMap::default(),
             extra_args: BTreeMap::default(),
+            module_keys: BTreeMap::default(),
             no_rules_lookup: false,
             traces: None,
             extensions: Map::default(),
@@ -276,7 +283,7 @@ impl Interpreter {
             data: Value::new_object(),
             module: None,
 
-            current_module_path: String::default(),
+            current_module_path: Rc::from(""),
             current_module_index: 0,
             query_module: None,
             query_schedule: None,
@@ -296,6 +303,7 @@ impl Interpreter {
             builtins_cache: BTreeMap::default(),
             builtin_calls: BTreeMap::default(),
             extra_args: BTreeMap::default(),
+            module_keys: BTreeMap::default(),
             no_rules_lookup: false,
             traces: None,
 
@@ -348,6 +356,7 @@ impl Interpreter {
     fn compiled_policy_mut(&mut self) -> &mut CompiledPolicyData {
         self.builtin_calls.clear();
         self.extra_args.clear();
+        self.module_keys.clear();
         Rc::make_mut(&mut self.compiled_policy)
     }
 
@@ -1199,7 +1208,7 @@ impl Interpreter {
         }
         let extra = get_extra_arg(
             expr,
-            Some(self.current_module_path.as_str()),
+            Some(&*self.current_module_path),
             &self.compiled_policy.functions,
         );
         self.extra_args.insert(
@@ -1657,7 +1666,7 @@ impl Interpreter {
                 // Handle walk(obj, output_param)
                 let extra_arg = get_extra_arg(
                     &collection_expr,
-                    Some(self.current_module_path.as_str()),
+                    Some(&*self.current_module_path),
                     &self.compiled_policy.functions,
                 );
                 // If there is an extra arg, ignore it while computing the loop value.
@@ -3898,8 +3907,32 @@ impl Interpreter {
     ) -> Result<Option<Ref<Module>>> {
         let previous_module = self.module.clone();
         if let Some(new_module) = &module {
-            self.current_module_path = get_path_string(&new_module.package.refr, Some("data"))?;
-            self.current_module_index = self.find_module_index(new_module);
+            let is_at = |this: &Self, index: u32| {
+                usize::try_from(index)
+                    .ok()
+                    .and_then(|i| this.compiled_policy.modules.get(i))
+                    .is_some_and(|m| core::ptr::eq(m.as_ref(), new_module.as_ref()))
+            };
+            let known = self
+                .module_keys
+                .get(new_module)
+                .filter(|(_, index)| is_at(self, *index))
+                .cloned();
+            let (path, index) = match known {
+                Some(key) => key,
+                None => {
+                    let path: Rc<str> =
+                        get_path_string(&new_module.package.refr, Some("data"))?.into();
+                    let index = self.find_module_index(new_module);
+                    if is_at(self, index) {
+                        self.module_keys
+                            .insert(new_module.clone(), (path.clone(), index));
+                    }
+                    (path, index)
+                }
+            };
+            self.current_module_path = path;
+            self.current_module_index = index;
         }
         self.module = module;
         Ok(previous_module)
