@@ -453,53 +453,51 @@ impl<'s> Parser<'s> {
         balanced("_&&_", terms)
     }
 
-    /// Relations share one precedence, left-associative.
-    fn relation(&mut self) -> Option<Sub> {
-        let mut left = self.sum()?;
-        loop {
-            let op = match self.peek() {
-                Some(Tok::Lt) => "_<_",
-                Some(Tok::Le) => "_<=_",
-                Some(Tok::Gt) => "_>_",
-                Some(Tok::Ge) => "_>=_",
-                Some(Tok::Eq) => "_==_",
-                Some(Tok::Ne) => "_!=_",
-                Some(Tok::In) => "@in",
-                _ => return Some(left),
-            };
+    /// One left-associative precedence level: operands from `operand`,
+    /// joined by the operators `op_of` names.
+    fn left_assoc(
+        &mut self,
+        operand: fn(&mut Self) -> Option<Sub>,
+        op_of: fn(&Tok<'s>) -> Option<&'static str>,
+    ) -> Option<Sub> {
+        let mut left = operand(self)?;
+        while let Some(op) = self.peek().and_then(op_of) {
             self.pos += 1;
-            let right = self.sum()?;
+            let right = operand(self)?;
             left = global(op, vec![left, right])?;
         }
+        Some(left)
+    }
+
+    /// Relations share one precedence, left-associative.
+    fn relation(&mut self) -> Option<Sub> {
+        self.left_assoc(Self::sum, |t| match t {
+            Tok::Lt => Some("_<_"),
+            Tok::Le => Some("_<=_"),
+            Tok::Gt => Some("_>_"),
+            Tok::Ge => Some("_>=_"),
+            Tok::Eq => Some("_==_"),
+            Tok::Ne => Some("_!=_"),
+            Tok::In => Some("@in"),
+            _ => None,
+        })
     }
 
     fn sum(&mut self) -> Option<Sub> {
-        let mut left = self.product()?;
-        loop {
-            let op = match self.peek() {
-                Some(Tok::Plus) => "_+_",
-                Some(Tok::Minus) => "_-_",
-                _ => return Some(left),
-            };
-            self.pos += 1;
-            let right = self.product()?;
-            left = global(op, vec![left, right])?;
-        }
+        self.left_assoc(Self::product, |t| match t {
+            Tok::Plus => Some("_+_"),
+            Tok::Minus => Some("_-_"),
+            _ => None,
+        })
     }
 
     fn product(&mut self) -> Option<Sub> {
-        let mut left = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Some(Tok::Star) => "_*_",
-                Some(Tok::Slash) => "_/_",
-                Some(Tok::Percent) => "_%_",
-                _ => return Some(left),
-            };
-            self.pos += 1;
-            let right = self.unary()?;
-            left = global(op, vec![left, right])?;
-        }
+        self.left_assoc(Self::unary, |t| match t {
+            Tok::Star => Some("_*_"),
+            Tok::Slash => Some("_/_"),
+            Tok::Percent => Some("_%_"),
+            _ => None,
+        })
     }
 
     /// `unary : member | '!'+ member | '-'+ member`: a run of operators
