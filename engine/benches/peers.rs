@@ -301,14 +301,10 @@ fn floor(o: &Opts) -> Result<()> {
         load.push(t);
         // The rest of the way to an evaluation: the input document and its
         // JSON text (what every backend starts from).
+        let git = GitContext::default();
         let (_, t) = timed(|| {
-            let d = gate::input_document(
-                &ev,
-                jiff::Timestamp::UNIX_EPOCH,
-                &GitContext::default(),
-                None,
-            );
-            PreparedInput::new(d)
+            let d = gate::input_document(&ev, jiff::Timestamp::UNIX_EPOCH, &git, None);
+            PreparedInput::build(&d)
         });
         doc.push(t);
     }
@@ -385,7 +381,7 @@ fn check(o: &Opts) -> Result<()> {
     for _ in 0..iters {
         let (input, t) = timed(|| {
             let doc = gate::input_document(&loaded.evidence, plan.now, &plan.git, None);
-            PreparedInput::new(doc)
+            PreparedInput::build(&doc)
         });
         t_doc.push(t);
         bytes = input.json().len();

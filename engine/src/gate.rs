@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::backend::guard::EvalLimits;
 use crate::backend::{Language, PreparedInput};
@@ -22,7 +22,10 @@ use crate::decision::waiver::{self, Waiver, WaiverReport};
 use crate::decision::{self, DecideContext, RuleResult, RuleStatus, Verdict};
 use crate::diag::{Problem, Problems};
 use crate::evidence::EvidenceKind;
-use crate::evidence::sbom::SbomOptions;
+use crate::evidence::cost::CostModel;
+use crate::evidence::manifest::ReleaseManifest;
+use crate::evidence::osv::VulnMatch;
+use crate::evidence::sbom::{Sbom, SbomOptions};
 use crate::evidence::set::{Evidence, EvidenceFile, EvidencePaths, LoadOptions, feed_files, shown};
 use crate::sign::VerifyingKey;
 use crate::source::SourceFile;
@@ -267,13 +270,49 @@ fn eval_limits(cfg: &Config) -> EvalLimits {
     }
 }
 
-/// The policy input document.
-pub fn input_document(
-    evidence: &Evidence,
+/// The policy input document, borrowing the evidence: serialise it
+/// ([`PreparedInput::build`] for the engines, `serde_json::to_value` for a
+/// value). Its members, in order: `release`, `sboms`, `cost`,
+/// `attestations` (`privacy`, `residency`, `provenance`), `vulns`, `context`
+/// (`now`, `git`, `environment`).
+#[derive(Debug, Serialize)]
+pub struct InputDocument<'a> {
+    release: Option<&'a ReleaseManifest>,
+    sboms: Vec<&'a Sbom>,
+    cost: Option<&'a CostModel>,
+    attestations: InputAttestations,
+    vulns: &'a [VulnMatch],
+    context: InputContext<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct InputAttestations {
+    privacy: Vec<Value>,
+    residency: Vec<Value>,
+    provenance: Vec<Value>,
+}
+
+#[derive(Debug, Serialize)]
+struct InputContext<'a> {
+    now: String,
+    git: &'a GitContext,
+    environment: Option<&'a str>,
+}
+
+impl InputDocument<'_> {
+    /// As a `serde_json::Value`.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// The policy input document of `evidence`.
+pub fn input_document<'a>(
+    evidence: &'a Evidence,
     now: Timestamp,
-    git: &GitContext,
-    environment: Option<&str>,
-) -> Value {
+    git: &'a GitContext,
+    environment: Option<&'a str>,
+) -> InputDocument<'a> {
     let release = evidence.manifest.as_ref().map(|(_, m)| m);
     let attestations = |kind: EvidenceKind| {
         evidence
@@ -283,22 +322,22 @@ pub fn input_document(
             .map(|(_, a)| a.to_input(release, now))
             .collect::<Vec<_>>()
     };
-    json!({
-        "release": release,
-        "sboms": evidence.sboms.iter().map(|(_, s)| s).collect::<Vec<_>>(),
-        "cost": evidence.cost.as_ref().map(|c| &c.model),
-        "attestations": {
-            "privacy": attestations(EvidenceKind::Privacy),
-            "residency": attestations(EvidenceKind::Residency),
-            "provenance": attestations(EvidenceKind::Provenance),
+    InputDocument {
+        release,
+        sboms: evidence.sboms.iter().map(|(_, s)| s).collect(),
+        cost: evidence.cost.as_ref().map(|c| &c.model),
+        attestations: InputAttestations {
+            privacy: attestations(EvidenceKind::Privacy),
+            residency: attestations(EvidenceKind::Residency),
+            provenance: attestations(EvidenceKind::Provenance),
         },
-        "vulns": evidence.vulns,
-        "context": {
-            "now": rfc3339(now),
-            "git": git,
-            "environment": environment,
+        vulns: &evidence.vulns,
+        context: InputContext {
+            now: rfc3339(now),
+            git,
+            environment,
         },
-    })
+    }
 }
 
 /// `now` as RFC 3339 UTC with whole seconds, the form records pin.
@@ -321,7 +360,8 @@ pub fn evaluate(plan: &Plan, loaded: &Loaded) -> Report {
         &plan.git,
         cfg.context.environment.as_deref(),
     );
-    let input = Arc::new(PreparedInput::new(doc));
+    let input = Arc::new(PreparedInput::build(&doc));
+    drop(doc);
     let input_digest = input.digest();
     let present = loaded.evidence.present();
     let today = plan.now.to_zoned(jiff::tz::TimeZone::UTC).date();

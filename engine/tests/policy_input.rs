@@ -34,7 +34,7 @@ fn input_of(example: &str) -> serde_json::Value {
         prefer: None,
     };
     let loaded = gate::load(&plan).unwrap_or_else(|e| panic!("{example}: {e:?}"));
-    gate::input_document(&loaded.evidence, plan.now, &plan.git, Some("production"))
+    gate::input_document(&loaded.evidence, plan.now, &plan.git, Some("production")).to_value()
 }
 
 #[test]

@@ -30,6 +30,8 @@ use serde_json::{Map, Number, Value};
 
 use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
 use crate::diag::{Code, Location, Problem};
+use crate::json::Doc;
+use crate::json::doc::{Kind, Val};
 use crate::source::SourceFile;
 
 /// The names a CEL rule may refer to.
@@ -437,10 +439,11 @@ impl Compiled for CelCompiled {
         input: &Arc<PreparedInput>,
         params: &Value,
     ) -> Result<Box<dyn Session>, String> {
+        input.doc()?;
         Ok(Box::new(CelSession {
             env: Arc::clone(&self.env),
             input: Arc::clone(input),
-            params: params.clone(),
+            params: Doc::from_value(params).map_err(|e| format!("bundle parameters: {e}"))?,
             bound: None,
             programs: Arc::clone(&self.programs),
         }))
@@ -450,7 +453,7 @@ impl Compiled for CelCompiled {
 struct CelSession {
     env: Arc<Env>,
     input: Arc<PreparedInput>,
-    params: Value,
+    params: Doc,
     /// The crate's values of VARIABLES, made on the first rule the fast path
     /// cannot answer.
     bound: Option<Vec<(&'static str, CelValue)>>,
@@ -464,14 +467,17 @@ impl Session for CelSession {
             return RuleEval::Error(format!("no compiled CEL rule #{index}"));
         };
         if let Some(fast) = &rule.fast {
-            static NULL: Value = Value::Null;
-            let vars: Vec<(&str, &Value)> = VARIABLES
+            let doc = match self.input.doc() {
+                Ok(doc) => doc,
+                Err(e) => return RuleEval::Error(e),
+            };
+            let vars: Vec<(&str, Val<'_>)> = VARIABLES
                 .iter()
                 .map(|name| {
                     let value = if *name == "params" {
-                        &self.params
+                        self.params.root()
                     } else {
-                        self.input.value.get(*name).unwrap_or(&NULL)
+                        doc.root().get(name).unwrap_or(doc.null())
                     };
                     (*name, value)
                 })
@@ -498,6 +504,10 @@ impl CelSession {
             Ok(program) => program,
             Err(e) => return RuleEval::Error(e.clone()),
         };
+        let doc = match self.input.doc() {
+            Ok(doc) => doc,
+            Err(e) => return RuleEval::Error(e),
+        };
         let bound = self.bound.get_or_insert_with(|| {
             // The input's names, converted once per input for every bundle
             // and session; `params` is the bundle's own.
@@ -508,16 +518,11 @@ impl CelSession {
                     VARIABLES
                         .iter()
                         .filter(|name| **name != "params")
-                        .map(|name| {
-                            (
-                                *name,
-                                to_cel(self.input.value.get(*name).unwrap_or(&Value::Null)),
-                            )
-                        })
+                        .map(|name| (*name, to_cel(doc.root().get(name).unwrap_or(doc.null()))))
                         .collect()
                 })
                 .clone();
-            bound.push(("params", to_cel(&self.params)));
+            bound.push(("params", to_cel(self.params.root())));
             bound
         });
         let mut ctx = Context::with_env(Arc::clone(&self.env));
@@ -567,21 +572,19 @@ fn violations(items: Vec<Value>, title: &str) -> RuleEval {
 }
 
 /// JSON → CEL. Integers stay integers; object keys are strings.
-pub(crate) fn to_cel(v: &Value) -> CelValue {
-    match v {
-        Value::Null => CelValue::Null,
-        Value::Bool(b) => CelValue::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => CelValue::Int(i),
-            (None, Some(u)) => CelValue::UInt(u),
-            _ => CelValue::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => CelValue::String(Arc::new(s.clone())),
-        Value::Array(items) => CelValue::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Object(m) => {
+pub(crate) fn to_cel(v: Val<'_>) -> CelValue {
+    match v.kind() {
+        Kind::Null => CelValue::Null,
+        Kind::Bool(b) => CelValue::Bool(b),
+        Kind::Int(i) => CelValue::Int(i),
+        Kind::UInt(u) => i64::try_from(u).map_or(CelValue::UInt(u), CelValue::Int),
+        Kind::Float(f) => CelValue::Float(f),
+        Kind::Str(s) => CelValue::String(Arc::new(s.to_owned())),
+        Kind::Array(items) => CelValue::List(Arc::new(items.iter().map(to_cel).collect())),
+        Kind::Object(m) => {
             let map: HashMap<Key, CelValue> = m
                 .iter()
-                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .map(|(k, v)| (Key::String(Arc::new(k.to_owned())), to_cel(v)))
                 .collect();
             CelValue::Map(CelMap { map: Arc::new(map) })
         }
@@ -790,7 +793,8 @@ mod tests {
 
     #[test]
     fn map_results_are_sorted() {
-        let v = from_cel(&to_cel(&json!({"b": 1, "a": [true, null, "x", 1.5]}))).unwrap();
+        let doc = Doc::from_value(&json!({"b": 1, "a": [true, null, "x", 1.5]})).unwrap();
+        let v = from_cel(&to_cel(doc.root())).unwrap();
         assert_eq!(v.to_string(), r#"{"a":[true,null,"x",1.5],"b":1}"#);
     }
 }

@@ -30,7 +30,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
-use serde_json::{Map, Number, Value as Json};
+use serde_json::{Number, Value as Json};
+
+use crate::json::doc::{Arr, Kind, Obj, Val};
 
 /// Deepest syntax tree translated: evaluation recurses once per level, and
 /// anything deeper is left to the crate on its large-stack thread.
@@ -52,7 +54,7 @@ impl FastProgram {
     /// Evaluates against the input's top-level names and `params`, given as
     /// `(name, value)` pairs. The result is what `from_cel` makes of the
     /// crate's result; [`Fallback`] when the crate must decide.
-    pub(crate) fn eval<'a>(&'a self, vars: &[(&str, &'a Json)]) -> Result<Json, Fallback> {
+    pub(crate) fn eval<'a>(&'a self, vars: &[(&str, Val<'a>)]) -> Result<Json, Fallback> {
         let mut cx = Cx {
             vars,
             locals: Vec::new(),
@@ -569,8 +571,8 @@ enum V<'a> {
     Double(f64),
     Str(&'a str),
     OwnedStr(Rc<str>),
-    /// A JSON array or object of the input, not converted.
-    Json(&'a Json),
+    /// An array or object of the input, not converted.
+    Doc(Val<'a>),
     List(Rc<Vec<V<'a>>>),
     /// A map built by the rule: string keys, no duplicates.
     Map(Rc<Vec<(V<'a>, V<'a>)>>),
@@ -579,21 +581,21 @@ enum V<'a> {
 /// A list, borrowed from the input or built.
 #[derive(Clone, Copy)]
 enum Items<'s, 'a> {
-    Json(&'a [Json]),
+    Doc(Arr<'a>),
     Vals(&'s [V<'a>]),
 }
 
 impl<'s, 'a> Items<'s, 'a> {
     fn len(self) -> usize {
         match self {
-            Items::Json(x) => x.len(),
+            Items::Doc(x) => x.len(),
             Items::Vals(x) => x.len(),
         }
     }
 
     fn get(self, i: usize) -> Option<V<'a>> {
         match self {
-            Items::Json(x) => x.get(i).map(from_json),
+            Items::Doc(x) => x.get(i).map(from_doc),
             Items::Vals(x) => x.get(i).cloned(),
         }
     }
@@ -609,27 +611,21 @@ impl<'s, 'a> Items<'s, 'a> {
 /// A map, borrowed from the input or built.
 #[derive(Clone, Copy)]
 enum Fields<'s, 'a> {
-    Json(&'a Map<String, Json>),
+    Doc(Obj<'a>),
     Vals(&'s [(V<'a>, V<'a>)]),
 }
 
 impl<'a> Fields<'_, 'a> {
     fn len(self) -> usize {
         match self {
-            Fields::Json(m) => m.len(),
+            Fields::Doc(m) => m.len(),
             Fields::Vals(m) => m.len(),
         }
     }
 
     fn get(self, key: &str) -> Option<V<'a>> {
         match self {
-            // Most objects have a handful of fields: comparing a few keys
-            // beats hashing the one looked up.
-            Fields::Json(m) if m.len() <= 16 => m
-                .iter()
-                .find(|(k, _)| k.as_str() == key)
-                .map(|(_, v)| from_json(v)),
-            Fields::Json(m) => m.get(key).map(from_json),
+            Fields::Doc(m) => m.get(key).map(from_doc),
             Fields::Vals(m) => m
                 .iter()
                 .find(|(k, _)| k.str() == Some(key))
@@ -639,17 +635,14 @@ impl<'a> Fields<'_, 'a> {
 
     fn keys(self) -> Vec<V<'a>> {
         match self {
-            Fields::Json(m) => m.keys().map(|k| V::Str(k.as_str())).collect(),
+            Fields::Doc(m) => m.iter().map(|(k, _)| V::Str(k)).collect(),
             Fields::Vals(m) => m.iter().map(|(k, _)| k.clone()).collect(),
         }
     }
 
     fn entries(self) -> Vec<(V<'a>, V<'a>)> {
         match self {
-            Fields::Json(m) => m
-                .iter()
-                .map(|(k, v)| (V::Str(k.as_str()), from_json(v)))
-                .collect(),
+            Fields::Doc(m) => m.iter().map(|(k, v)| (V::Str(k), from_doc(v))).collect(),
             Fields::Vals(m) => m.to_vec(),
         }
     }
@@ -666,7 +659,7 @@ impl<'a> V<'a> {
 
     fn list(&self) -> Option<Items<'_, 'a>> {
         match self {
-            V::Json(Json::Array(x)) => Some(Items::Json(x)),
+            V::Doc(x) => x.as_array().map(Items::Doc),
             V::List(x) => Some(Items::Vals(x)),
             _ => None,
         }
@@ -674,7 +667,7 @@ impl<'a> V<'a> {
 
     fn map(&self) -> Option<Fields<'_, 'a>> {
         match self {
-            V::Json(Json::Object(m)) => Some(Fields::Json(m)),
+            V::Doc(m) => m.as_object().map(Fields::Doc),
             V::Map(m) => Some(Fields::Vals(m)),
             _ => None,
         }
@@ -685,22 +678,16 @@ impl<'a> V<'a> {
     }
 }
 
-/// JSON → value, as cel.rs's `to_cel` maps it: integers stay integers.
-fn from_json(v: &Json) -> V<'_> {
-    match v {
-        Json::Null => V::Null,
-        Json::Bool(b) => V::Bool(*b),
-        Json::Number(n) => number(n),
-        Json::String(s) => V::Str(s),
-        Json::Array(_) | Json::Object(_) => V::Json(v),
-    }
-}
-
-fn number<'a>(n: &Number) -> V<'a> {
-    match (n.as_i64(), n.as_u64()) {
-        (Some(i), _) => V::Int(i),
-        (None, Some(u)) => V::UInt(u),
-        _ => V::Double(n.as_f64().unwrap_or(f64::NAN)),
+/// Input → value, as cel.rs's `to_cel` maps it: integers stay integers.
+fn from_doc(v: Val<'_>) -> V<'_> {
+    match v.kind() {
+        Kind::Null => V::Null,
+        Kind::Bool(b) => V::Bool(b),
+        Kind::Int(i) => V::Int(i),
+        Kind::UInt(u) => i64::try_from(u).map_or(V::UInt(u), V::Int),
+        Kind::Float(f) => V::Double(f),
+        Kind::Str(s) => V::Str(s),
+        Kind::Array(_) | Kind::Object(_) => V::Doc(v),
     }
 }
 
@@ -719,7 +706,7 @@ fn to_json(v: &V<'_>) -> Res<Json> {
         V::Double(f) => double_json(*f),
         V::Str(s) => Json::String((*s).to_owned()),
         V::OwnedStr(s) => Json::String(s.to_string()),
-        V::Json(j) => json_to_json(j),
+        V::Doc(j) => doc_to_json(*j),
         V::List(items) => Json::Array(items.iter().map(to_json).collect::<Res<_>>()?),
         V::Map(m) => {
             let mut entries = m
@@ -733,26 +720,20 @@ fn to_json(v: &V<'_>) -> Res<Json> {
 }
 
 /// The round trip through `to_cel` and `from_cel` of an input value.
-fn json_to_json(v: &Json) -> Json {
-    match v {
-        Json::Number(n) => match number(n) {
-            V::Int(i) => Json::from(i),
-            V::UInt(u) => Json::from(u),
-            V::Double(f) => double_json(f),
-            _ => Json::Null,
-        },
-        Json::Array(items) => Json::Array(items.iter().map(json_to_json).collect()),
-        Json::Object(m) => {
-            let mut entries: Vec<(&String, &Json)> = m.iter().collect();
+fn doc_to_json(v: Val<'_>) -> Json {
+    match v.kind() {
+        Kind::Array(items) => Json::Array(items.iter().map(doc_to_json).collect()),
+        Kind::Object(m) => {
+            let mut entries: Vec<(&str, Val<'_>)> = m.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
             Json::Object(
                 entries
                     .into_iter()
-                    .map(|(k, v)| (k.clone(), json_to_json(v)))
+                    .map(|(k, v)| (k.to_owned(), doc_to_json(v)))
                     .collect(),
             )
         }
-        other => other.clone(),
+        _ => to_json(&from_doc(v)).unwrap_or(Json::Null),
     }
 }
 
@@ -760,7 +741,7 @@ fn json_to_json(v: &Json) -> Json {
 // Evaluation.
 
 struct Cx<'a, 's> {
-    vars: &'s [(&'s str, &'a Json)],
+    vars: &'s [(&'s str, Val<'a>)],
     locals: Vec<V<'a>>,
 }
 
@@ -785,7 +766,7 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             .vars
             .iter()
             .find(|(n, _)| *n == &**name)
-            .map(|(_, v)| from_json(v))
+            .map(|(_, v)| from_doc(*v))
             .ok_or(Fallback),
         Node::Local(slot) => cx.locals.get(*slot).cloned().ok_or(Fallback),
         Node::Select(o, field) => {
@@ -1344,6 +1325,7 @@ fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
 pub(super) mod tests {
     use super::*;
     use crate::backend::cel::{VARIABLES, from_cel, to_cel};
+    use crate::json::Doc;
     use serde_json::json;
     use std::path::Path;
 
@@ -1367,12 +1349,10 @@ pub(super) mod tests {
         NotCompiled,
     }
 
-    static NULL: Json = Json::Null;
-
-    fn vars(input: &Json) -> Vec<(&'static str, &Json)> {
+    fn vars(input: &Doc) -> Vec<(&'static str, Val<'_>)> {
         VARIABLES
             .iter()
-            .map(|n| (*n, input.get(*n).unwrap_or(&NULL)))
+            .map(|n| (*n, input.root().get(n).unwrap_or(input.null())))
             .collect()
     }
 
@@ -1382,6 +1362,7 @@ pub(super) mod tests {
             .compile(expr)
             .unwrap_or_else(|e| panic!("`{expr}` does not parse: {e}"));
         let mut ctx = cel::Context::with_env(Arc::clone(env));
+        let input = &Doc::from_value(input).unwrap();
         for (name, value) in vars(input) {
             ctx.add_variable_from_value(name, to_cel(value));
         }
@@ -1872,7 +1853,7 @@ pub(super) mod tests {
     }
 
     pub(in crate::backend) fn workload_rules() -> Vec<(String, String)> {
-        let rules: Map<String, Json> =
+        let rules: serde_json::Map<String, Json> =
             serde_json::from_str(include_str!("../../../tests/bench/peers/cel_rules.json"))
                 .unwrap();
         rules
@@ -2209,7 +2190,8 @@ pub(super) mod tests {
             .iter()
             .map(|(_, e)| compile(env.compile(e).unwrap().expression()).unwrap())
             .collect();
-        let v = vars(&input);
+        let doc = Doc::from_value(&input).unwrap();
+        let v = vars(&doc);
         let rounds: usize = std::env::var("CEL_FAST_ROUNDS").map_or(10, |r| r.parse().unwrap());
         let mut best = vec![f64::MAX; compiled.len()];
         let mut best_total = f64::MAX;
@@ -2232,7 +2214,7 @@ pub(super) mod tests {
         );
         // the crate, with the conversion the session does once per input
         let start = std::time::Instant::now();
-        let bound = to_cel(&input["sboms"]);
+        let bound = to_cel(doc.root().get("sboms").unwrap());
         let conv = start.elapsed();
         let start = std::time::Instant::now();
         for (_, e) in &rules {

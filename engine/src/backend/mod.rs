@@ -17,6 +17,7 @@ mod rego_recursion;
 
 use std::sync::{Arc, OnceLock};
 
+use crate::json::{Doc, DocError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -113,10 +114,12 @@ pub enum RuleEval {
 /// part of it: they travel beside it, so bundles with different parameters
 /// share one copy.
 pub struct PreparedInput {
-    /// As a JSON value.
-    pub value: Value,
+    /// As a compact document ([`Doc`]): what CEL rules read, and what the
+    /// other forms are made from. An input that could not be made into one
+    /// (larger than 4 GiB, a key twice) fails every rule that opens on it.
+    doc: Result<Doc, DocError>,
     /// As JSON text, made on first use (regorus parses text faster than it
-    /// converts values; CEL rules read the value itself).
+    /// converts values; CEL rules read the document itself).
     json: OnceLock<String>,
     pub(crate) rego_value: OnceLock<Result<regorus::Value, String>>,
     pub(crate) cel_values: OnceLock<Vec<(&'static str, ::cel::Value)>>,
@@ -125,18 +128,37 @@ pub struct PreparedInput {
 impl PreparedInput {
     /// Prepares `value` for evaluation.
     pub fn new(value: Value) -> Self {
+        Self::build(&value)
+    }
+
+    /// Prepares what `value` serialises to, without making a
+    /// `serde_json::Value` of it first.
+    pub fn build<T: Serialize + ?Sized>(value: &T) -> Self {
         PreparedInput {
-            value,
+            doc: Doc::build(value),
             json: OnceLock::new(),
             rego_value: OnceLock::new(),
             cel_values: OnceLock::new(),
         }
     }
 
-    /// The input as compact JSON text (`serde_json`'s serialisation of
-    /// [`value`](Self::value)).
+    /// The input document, or why there is none (then every rule errs).
+    pub fn doc(&self) -> Result<&Doc, String> {
+        self.doc
+            .as_ref()
+            .map_err(|e| format!("the input document cannot be built: {e}"))
+    }
+
+    /// The input as compact JSON text: what `serde_json` writes for the same
+    /// value. Empty when there is no document (every rule errs then).
     pub fn json(&self) -> &str {
-        self.json.get_or_init(|| self.value.to_string())
+        self.json.get_or_init(|| {
+            self.doc
+                .as_ref()
+                .ok()
+                .and_then(|d| serde_json::to_string(d).ok())
+                .unwrap_or_default()
+        })
     }
 
     /// sha256 (hex) of [`json`](Self::json)'s bytes, computed by streaming the
@@ -147,8 +169,10 @@ impl PreparedInput {
             return hex::encode(Sha256::digest(text.as_bytes()));
         }
         let mut hasher = Sha256::new();
-        // Writing into a hasher cannot fail, and a JSON value always serialises.
-        let _ = serde_json::to_writer(&mut hasher, &self.value);
+        // Writing into a hasher cannot fail, and a document always serialises.
+        if let Ok(doc) = &self.doc {
+            let _ = serde_json::to_writer(&mut hasher, doc);
+        }
         hex::encode(hasher.finalize())
     }
 }

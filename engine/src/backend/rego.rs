@@ -234,6 +234,7 @@ impl Compiled for RegoCompiled {
         input: &Arc<PreparedInput>,
         params: &serde_json::Value,
     ) -> Result<Box<dyn Session>, String> {
+        input.doc()?;
         // Concurrent sessions wait for the first conversion rather than
         // repeat it.
         let value = input

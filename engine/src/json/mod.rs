@@ -9,6 +9,7 @@
 //!   original text, so a schema violation found on the parsed tree can be shown
 //!   at its line and column. It runs only when there is something to report.
 
+pub mod doc;
 mod locate;
 
 use std::fmt;
@@ -20,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::diag::{Code, Location, Problem};
 use crate::source::SourceFile;
 
+pub use doc::{Doc, DocError};
 pub use locate::{LocateCache, escape_pointer_token, locate, locate_cached};
 
 /// 1-based line and character column of a byte offset.

@@ -1,0 +1,1161 @@
+//! A compact, read-only JSON document: the policy input as the engines read it.
+//!
+//! A `serde_json::Value` spends about 2.7 KB on each component of a
+//! normalised SBOM: every object is an ordered hash map with its own key
+//! strings, every value 80 bytes. A [`Doc`] keeps the same tree in a few flat
+//! tables: a 16-byte cell per value, 12 bytes per object member, 4 per array
+//! element, and all strings in one buffer where each object key, and each
+//! short string value, is stored once however often it repeats. The input of a
+//! 10,000-component SBOM takes about a quarter of the memory, is built
+//! without the allocator's help per value, and is dropped in a few frees.
+//!
+//! It is built by serialising anything that implements `Serialize` into it
+//! ([`Doc::build`]), so the input document needs no intermediate
+//! `serde_json::Value`, and it serialises back (`impl Serialize for Val`) to
+//! exactly the JSON text `serde_json` writes for the same value: member order,
+//! numbers and escapes included.
+//!
+//! Objects keep their members in order; one with more than
+//! [`INDEXED_OBJECT`] members also gets a sorted index so lookups in large maps
+//! stay logarithmic. A key given twice in one object is an error (a
+//! `serde_json` map would silently keep one of them).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+
+/// Objects with more members than this get a sorted index for lookups.
+pub const INDEXED_OBJECT: usize = 16;
+
+/// String values up to this many bytes are stored once however often they
+/// occur (object keys always are)...
+const SHARED_STRING: usize = 48;
+
+/// ... the first this many distinct ones: values that repeat (a component
+/// type, a license id, the SBOM's file name) come early, and names, versions
+/// and purls, which rarely repeat, would only grow the table.
+const SHARED_VALUES: usize = 4096;
+
+/// A JSON document in flat tables (see the module documentation).
+#[derive(Clone, Default)]
+pub struct Doc {
+    cells: Vec<Cell>,
+    items: Vec<u32>,
+    members: Vec<Member>,
+    index: Vec<u32>,
+    text: String,
+    root: u32,
+}
+
+/// A string in [`Doc::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    key: Span,
+    value: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(Span),
+    /// `items[first..first + len]`.
+    Array {
+        first: u32,
+        len: u32,
+    },
+    /// `members[first..first + len]`; `index[sorted..sorted + len]` holds the
+    /// members' positions sorted by key when `len > INDEXED_OBJECT`.
+    Object {
+        first: u32,
+        len: u32,
+        sorted: u32,
+    },
+}
+
+/// Why a value could not be made into a [`Doc`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocError(String);
+
+impl fmt::Display for DocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DocError {}
+
+impl ser::Error for DocError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DocError(msg.to_string())
+    }
+}
+
+fn too_large() -> DocError {
+    DocError("the input document is larger than 4 GiB".to_owned())
+}
+
+fn index_of(n: usize) -> Result<u32, DocError> {
+    u32::try_from(n).map_err(|_| too_large())
+}
+
+impl Doc {
+    /// Serialises `value` into a document.
+    pub fn build<T: Serialize + ?Sized>(value: &T) -> Result<Doc, DocError> {
+        let mut b = Builder::default();
+        // Cell 0 is the `null` that absent values read as (`Doc::null`).
+        b.doc.cells.push(Cell::Null);
+        let root = value.serialize(&mut b)?;
+        b.doc.root = root;
+        b.doc.cells.shrink_to_fit();
+        b.doc.items.shrink_to_fit();
+        b.doc.members.shrink_to_fit();
+        b.doc.index.shrink_to_fit();
+        b.doc.text.shrink_to_fit();
+        Ok(b.doc)
+    }
+
+    /// The document of a `serde_json` value (which cannot hold a key twice,
+    /// so this cannot fail short of 4 GiB).
+    pub fn from_value(value: &Value) -> Result<Doc, DocError> {
+        Doc::build(value)
+    }
+
+    /// The root value.
+    pub fn root(&self) -> Val<'_> {
+        Val {
+            doc: self,
+            cell: self.root,
+        }
+    }
+
+    /// A `null` of this document, for absent values.
+    pub fn null(&self) -> Val<'_> {
+        Val { doc: self, cell: 0 }
+    }
+
+    /// Bytes held by the document's tables (for measurements).
+    pub fn heap_bytes(&self) -> usize {
+        self.cells.capacity() * size_of::<Cell>()
+            + self.items.capacity() * size_of::<u32>()
+            + self.members.capacity() * size_of::<Member>()
+            + self.index.capacity() * size_of::<u32>()
+            + self.text.capacity()
+    }
+
+    fn str(&self, s: Span) -> &str {
+        let start = s.start as usize;
+        self.text
+            .get(start..start + s.len as usize)
+            .unwrap_or_default()
+    }
+
+    fn cell(&self, i: u32) -> Cell {
+        self.cells.get(i as usize).copied().unwrap_or(Cell::Null)
+    }
+}
+
+impl fmt::Debug for Doc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.root(), f)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+/// A value in a [`Doc`]: a copyable handle.
+#[derive(Clone, Copy)]
+pub struct Val<'a> {
+    doc: &'a Doc,
+    cell: u32,
+}
+
+/// What a [`Val`] is.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind<'a> {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number given as a signed integer.
+    Int(i64),
+    /// A number given as an unsigned integer.
+    UInt(u64),
+    /// A number with a fraction or exponent.
+    Float(f64),
+    /// A string.
+    Str(&'a str),
+    /// An array.
+    Array(Arr<'a>),
+    /// An object.
+    Object(Obj<'a>),
+}
+
+impl<'a> Val<'a> {
+    /// What this value is.
+    pub fn kind(self) -> Kind<'a> {
+        let doc = self.doc;
+        match doc.cell(self.cell) {
+            Cell::Null => Kind::Null,
+            Cell::Bool(b) => Kind::Bool(b),
+            Cell::Int(i) => Kind::Int(i),
+            Cell::UInt(u) => Kind::UInt(u),
+            Cell::Float(f) => Kind::Float(f),
+            Cell::Str(s) => Kind::Str(doc.str(s)),
+            Cell::Array { first, len } => Kind::Array(Arr { doc, first, len }),
+            Cell::Object { first, len, sorted } => Kind::Object(Obj {
+                doc,
+                first,
+                len,
+                sorted,
+            }),
+        }
+    }
+
+    /// The member `key` of an object.
+    pub fn get(self, key: &str) -> Option<Val<'a>> {
+        match self.kind() {
+            Kind::Object(o) => o.get(key),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(self) -> Option<&'a str> {
+        match self.kind() {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The object, if this is one.
+    pub fn as_object(self) -> Option<Obj<'a>> {
+        match self.kind() {
+            Kind::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The array, if this is one.
+    pub fn as_array(self) -> Option<Arr<'a>> {
+        match self.kind() {
+            Kind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The same value as a `serde_json::Value`.
+    pub fn to_value(self) -> Value {
+        match self.kind() {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(b),
+            Kind::Int(i) => Value::from(i),
+            Kind::UInt(u) => Value::from(u),
+            Kind::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Kind::Str(s) => Value::String(s.to_owned()),
+            Kind::Array(a) => Value::Array(a.iter().map(Val::to_value).collect()),
+            Kind::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for Val<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_string(self) {
+            Ok(s) => f.write_str(&s),
+            Err(e) => write!(f, "<{e}>"),
+        }
+    }
+}
+
+/// An array of a [`Doc`].
+#[derive(Clone, Copy, Debug)]
+pub struct Arr<'a> {
+    doc: &'a Doc,
+    first: u32,
+    len: u32,
+}
+
+impl<'a> Arr<'a> {
+    /// The number of elements.
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether it has no elements.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th element.
+    pub fn get(self, i: usize) -> Option<Val<'a>> {
+        if i >= self.len() {
+            return None;
+        }
+        let doc = self.doc;
+        doc.items
+            .get(self.first as usize + i)
+            .map(|&cell| Val { doc, cell })
+    }
+
+    /// The elements in order.
+    pub fn iter(self) -> impl ExactSizeIterator<Item = Val<'a>> + 'a {
+        let doc = self.doc;
+        let start = self.first as usize;
+        doc.items
+            .get(start..start + self.len())
+            .unwrap_or_default()
+            .iter()
+            .map(move |&cell| Val { doc, cell })
+    }
+}
+
+/// An object of a [`Doc`].
+#[derive(Clone, Copy, Debug)]
+pub struct Obj<'a> {
+    doc: &'a Doc,
+    first: u32,
+    len: u32,
+    sorted: u32,
+}
+
+impl<'a> Obj<'a> {
+    /// The number of members.
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether it has no members.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    fn members(self) -> &'a [Member] {
+        let start = self.first as usize;
+        self.doc
+            .members
+            .get(start..start + self.len())
+            .unwrap_or_default()
+    }
+
+    /// The value of member `key`.
+    pub fn get(self, key: &str) -> Option<Val<'a>> {
+        let doc = self.doc;
+        let members = self.members();
+        let found = if self.len() <= INDEXED_OBJECT {
+            members.iter().find(|m| doc.str(m.key) == key)
+        } else {
+            let start = self.sorted as usize;
+            let sorted = doc.index.get(start..start + self.len()).unwrap_or_default();
+            sorted
+                .binary_search_by(|&i| {
+                    let k = members.get(i as usize).map_or("", |m| doc.str(m.key));
+                    k.cmp(key)
+                })
+                .ok()
+                .and_then(|at| sorted.get(at))
+                .and_then(|&i| members.get(i as usize))
+        };
+        found.map(|m| Val { doc, cell: m.value })
+    }
+
+    /// The members in order.
+    pub fn iter(self) -> impl ExactSizeIterator<Item = (&'a str, Val<'a>)> + 'a {
+        let doc = self.doc;
+        self.members()
+            .iter()
+            .map(move |m| (doc.str(m.key), Val { doc, cell: m.value }))
+    }
+}
+
+impl Serialize for Val<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.kind() {
+            Kind::Null => s.serialize_unit(),
+            Kind::Bool(b) => s.serialize_bool(b),
+            Kind::Int(i) => s.serialize_i64(i),
+            Kind::UInt(u) => s.serialize_u64(u),
+            Kind::Float(f) => s.serialize_f64(f),
+            Kind::Str(v) => s.serialize_str(v),
+            Kind::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a.iter() {
+                    seq.serialize_element(&v)?;
+                }
+                seq.end()
+            }
+            Kind::Object(o) => {
+                let mut map = s.serialize_map(Some(o.len()))?;
+                for (k, v) in o.iter() {
+                    map.serialize_entry(k, &v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl Serialize for Doc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.root().serialize(s)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Building: a serde serialiser whose output is a cell of the document.
+
+#[derive(Default)]
+struct Builder {
+    doc: Doc,
+    /// Elements of the arrays being built, innermost last.
+    pending_items: Vec<u32>,
+    /// Members of the objects being built, innermost last.
+    pending_members: Vec<Member>,
+    /// Strings stored once: every key, and short values.
+    shared: HashMap<Box<str>, Span>,
+}
+
+impl Builder {
+    fn push(&mut self, cell: Cell) -> Result<u32, DocError> {
+        let i = index_of(self.doc.cells.len())?;
+        self.doc.cells.push(cell);
+        Ok(i)
+    }
+
+    /// Stores `s`; a key (`share`), or a short value while the table of
+    /// shared strings has room, is stored once.
+    fn span(&mut self, s: &str, share: bool) -> Result<Span, DocError> {
+        let shareable = share || s.len() <= SHARED_STRING;
+        if shareable && let Some(span) = self.shared.get(s) {
+            return Ok(*span);
+        }
+        let share = share || (shareable && self.shared.len() < SHARED_VALUES);
+        let span = Span {
+            start: index_of(self.doc.text.len())?,
+            len: index_of(s.len())?,
+        };
+        index_of(self.doc.text.len() + s.len())?;
+        self.doc.text.push_str(s);
+        if share {
+            self.shared.insert(s.into(), span);
+        }
+        Ok(span)
+    }
+
+    fn string(&mut self, s: &str) -> Result<u32, DocError> {
+        let span = self.span(s, false)?;
+        self.push(Cell::Str(span))
+    }
+
+    /// Closes the array whose elements start at `mark` in `pending_items`.
+    fn end_array(&mut self, mark: usize) -> Result<u32, DocError> {
+        let first = index_of(self.doc.items.len())?;
+        let len = index_of(self.pending_items.len().saturating_sub(mark))?;
+        self.doc.items.extend(self.pending_items.drain(mark..));
+        self.push(Cell::Array { first, len })
+    }
+
+    /// Closes the object whose members start at `mark` in `pending_members`.
+    fn end_object(&mut self, mark: usize) -> Result<u32, DocError> {
+        let first = index_of(self.doc.members.len())?;
+        let count = self.pending_members.len().saturating_sub(mark);
+        let len = index_of(count)?;
+        let members = self.pending_members.get(mark..).unwrap_or_default();
+        let mut sorted = u32::MAX;
+        if count > INDEXED_OBJECT {
+            let doc = &self.doc;
+            let mut order: Vec<u32> = (0..len).collect();
+            order.sort_by(|&a, &b| {
+                let key = |i: u32| members.get(i as usize).map_or("", |m| doc.str(m.key));
+                key(a).cmp(key(b))
+            });
+            let key = |i: &u32| members.get(*i as usize).map(|m| m.key);
+            if let Some(twice) = order
+                .iter()
+                .zip(order.iter().skip(1))
+                .find(|(a, b)| key(a) == key(b))
+                .and_then(|(a, _)| key(a))
+            {
+                return Err(duplicate(doc.str(twice)));
+            }
+            sorted = index_of(self.doc.index.len())?;
+            self.doc.index.extend(order);
+        } else if let Some((_, m)) = members
+            .iter()
+            .enumerate()
+            .find(|(i, m)| members.iter().take(*i).any(|n| n.key == m.key))
+        {
+            // Keys are always shared, so equal keys have equal spans.
+            return Err(duplicate(self.doc.str(m.key)));
+        }
+        self.doc.members.extend(self.pending_members.drain(mark..));
+        self.push(Cell::Object { first, len, sorted })
+    }
+}
+
+fn duplicate(key: &str) -> DocError {
+    DocError(format!("duplicate key `{key}` in the input document"))
+}
+
+/// An array or object under construction: where its elements start.
+struct Open<'b> {
+    b: &'b mut Builder,
+    mark: usize,
+    /// For objects, the key of the member whose value comes next.
+    key: Option<Span>,
+    /// `{"variant": [..]}` / `{"variant": {..}}` of an enum variant: the
+    /// members' mark of the wrapping object, and the variant's key.
+    variant: Option<(usize, Span)>,
+}
+
+impl Open<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+        let cell = value.serialize(&mut *self.b)?;
+        self.b.pending_items.push(cell);
+        Ok(())
+    }
+
+    fn member<T: Serialize + ?Sized>(&mut self, key: Span, value: &T) -> Result<(), DocError> {
+        let cell = value.serialize(&mut *self.b)?;
+        self.b.pending_members.push(Member { key, value: cell });
+        Ok(())
+    }
+
+    fn wrap(self, cell: Result<u32, DocError>) -> Result<u32, DocError> {
+        let cell = cell?;
+        match self.variant {
+            None => Ok(cell),
+            Some((mark, key)) => {
+                self.b.pending_members.push(Member { key, value: cell });
+                self.b.end_object(mark)
+            }
+        }
+    }
+
+    fn end_array(self) -> Result<u32, DocError> {
+        let cell = self.b.end_array(self.mark);
+        self.wrap(cell)
+    }
+
+    fn end_object(self) -> Result<u32, DocError> {
+        let cell = self.b.end_object(self.mark);
+        self.wrap(cell)
+    }
+}
+
+impl<'b> Serializer for &'b mut Builder {
+    type Ok = u32;
+    type Error = DocError;
+    type SerializeSeq = Open<'b>;
+    type SerializeTuple = Open<'b>;
+    type SerializeTupleStruct = Open<'b>;
+    type SerializeTupleVariant = Open<'b>;
+    type SerializeMap = Open<'b>;
+    type SerializeStruct = Open<'b>;
+    type SerializeStructVariant = Open<'b>;
+
+    fn serialize_bool(self, v: bool) -> Result<u32, DocError> {
+        self.push(Cell::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<u32, DocError> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<u32, DocError> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<u32, DocError> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<u32, DocError> {
+        // serde_json keeps non-negative integers as unsigned.
+        match u64::try_from(v) {
+            Ok(u) => self.push(Cell::UInt(u)),
+            Err(_) => self.push(Cell::Int(v)),
+        }
+    }
+    fn serialize_i128(self, v: i128) -> Result<u32, DocError> {
+        match (u64::try_from(v), i64::try_from(v)) {
+            (Ok(u), _) => self.push(Cell::UInt(u)),
+            (_, Ok(i)) => self.push(Cell::Int(i)),
+            _ => Err(DocError("number out of range".to_owned())),
+        }
+    }
+    fn serialize_u8(self, v: u8) -> Result<u32, DocError> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<u32, DocError> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<u32, DocError> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<u32, DocError> {
+        self.push(Cell::UInt(v))
+    }
+    fn serialize_u128(self, v: u128) -> Result<u32, DocError> {
+        u64::try_from(v)
+            .map_err(|_| DocError("number out of range".to_owned()))
+            .and_then(|u| self.push(Cell::UInt(u)))
+    }
+    fn serialize_f32(self, v: f32) -> Result<u32, DocError> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<u32, DocError> {
+        // As serde_json: a number that is not finite is `null`.
+        if v.is_finite() {
+            self.push(Cell::Float(v))
+        } else {
+            self.push(Cell::Null)
+        }
+    }
+    fn serialize_char(self, v: char) -> Result<u32, DocError> {
+        self.string(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<u32, DocError> {
+        self.string(v)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<u32, DocError> {
+        let mark = self.pending_items.len();
+        for byte in v {
+            let cell = self.push(Cell::UInt((*byte).into()))?;
+            self.pending_items.push(cell);
+        }
+        self.end_array(mark)
+    }
+    fn serialize_none(self) -> Result<u32, DocError> {
+        self.push(Cell::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<u32, DocError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<u32, DocError> {
+        self.push(Cell::Null)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<u32, DocError> {
+        self.push(Cell::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<u32, DocError> {
+        self.string(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<u32, DocError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<u32, DocError> {
+        let mark = self.pending_members.len();
+        let key = self.span(variant, true)?;
+        let cell = value.serialize(&mut *self)?;
+        self.pending_members.push(Member { key, value: cell });
+        self.end_object(mark)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Open<'b>, DocError> {
+        let mark = self.pending_items.len();
+        Ok(Open {
+            b: self,
+            mark,
+            key: None,
+            variant: None,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Open<'b>, DocError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Open<'b>, DocError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Open<'b>, DocError> {
+        let outer = self.pending_members.len();
+        let key = self.span(variant, true)?;
+        let mark = self.pending_items.len();
+        Ok(Open {
+            b: self,
+            mark,
+            key: None,
+            variant: Some((outer, key)),
+        })
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Open<'b>, DocError> {
+        let mark = self.pending_members.len();
+        Ok(Open {
+            b: self,
+            mark,
+            key: None,
+            variant: None,
+        })
+    }
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Open<'b>, DocError> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Open<'b>, DocError> {
+        let outer = self.pending_members.len();
+        let key = self.span(variant, true)?;
+        // The inner object's members come after the (not yet pushed) member
+        // of the wrapping object.
+        let mark = self.pending_members.len();
+        Ok(Open {
+            b: self,
+            mark,
+            key: None,
+            variant: Some((outer, key)),
+        })
+    }
+}
+
+impl SerializeSeq for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+        self.element(value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_array()
+    }
+}
+
+impl ser::SerializeTuple for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+        self.element(value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_array()
+    }
+}
+
+impl ser::SerializeTupleStruct for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+        self.element(value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_array()
+    }
+}
+
+impl ser::SerializeTupleVariant for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+        self.element(value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_array()
+    }
+}
+
+impl SerializeMap for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), DocError> {
+        let text = key.serialize(KeyText)?;
+        self.key = Some(self.b.span(&text, true)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| DocError("a map value without a key".to_owned()))?;
+        self.member(key, value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_object()
+    }
+}
+
+impl ser::SerializeStruct for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), DocError> {
+        let key = self.b.span(key, true)?;
+        self.member(key, value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_object()
+    }
+}
+
+impl ser::SerializeStructVariant for Open<'_> {
+    type Ok = u32;
+    type Error = DocError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), DocError> {
+        let key = self.b.span(key, true)?;
+        self.member(key, value)
+    }
+    fn end(self) -> Result<u32, DocError> {
+        self.end_object()
+    }
+}
+
+/// Object keys: strings, and what serde_json also accepts as keys (numbers,
+/// booleans, chars, unit variants), written as it writes them.
+struct KeyText;
+
+fn key_must_be_a_string() -> DocError {
+    DocError("an object key must be a string".to_owned())
+}
+
+impl Serializer for KeyText {
+    type Ok = String;
+    type Error = DocError;
+    type SerializeSeq = ser::Impossible<String, DocError>;
+    type SerializeTuple = ser::Impossible<String, DocError>;
+    type SerializeTupleStruct = ser::Impossible<String, DocError>;
+    type SerializeTupleVariant = ser::Impossible<String, DocError>;
+    type SerializeMap = ser::Impossible<String, DocError>;
+    type SerializeStruct = ser::Impossible<String, DocError>;
+    type SerializeStructVariant = ser::Impossible<String, DocError>;
+
+    fn serialize_bool(self, v: bool) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_i128(self, v: i128) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_u128(self, v: u128) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_f32(self, _v: f32) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_f64(self, _v: f64) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_char(self, v: char) -> Result<String, DocError> {
+        Ok(v.to_string())
+    }
+    fn serialize_str(self, v: &str) -> Result<String, DocError> {
+        Ok(v.to_owned())
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_none(self) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit(self) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<String, DocError> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<String, DocError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<String, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, DocError> {
+        Err(key_must_be_a_string())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, DocError> {
+        Err(key_must_be_a_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+    use serde_json::json;
+
+    /// What serde_json makes of `value`, and what the document makes of it,
+    /// as text: they must be the same bytes.
+    fn same_text<T: Serialize>(value: &T) {
+        let expected = serde_json::to_string(value).unwrap();
+        let doc = Doc::build(value).unwrap();
+        assert_eq!(serde_json::to_string(&doc).unwrap(), expected);
+        let via_value = serde_json::to_value(value).unwrap();
+        assert_eq!(doc.root().to_value(), via_value);
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        same_text(&json!(null));
+        same_text(&json!([]));
+        same_text(&json!({}));
+        same_text(&json!({
+            "z": [1, -2, 2.5, 1e300, -0.0, u64::MAX, i64::MIN, "x\u{e9}\n\"\\\u{1}", true, null],
+            "a": {"nested": {"deeper": [[], {}, [{"k": "v"}]]}},
+            "": "empty key",
+            "unicode ключ": "значение",
+        }));
+    }
+
+    #[derive(Serialize)]
+    enum E {
+        Unit,
+        New(u8),
+        Tuple(u8, &'static str),
+        Struct { a: Vec<u8>, b: Option<f64> },
+    }
+
+    #[derive(Serialize)]
+    struct S<'a> {
+        name: &'a str,
+        list: Vec<E>,
+        map: std::collections::BTreeMap<u32, char>,
+        unit: (),
+        bytes: &'a [u8],
+        nan: f64,
+        small: i8,
+        big: u128,
+    }
+
+    #[test]
+    fn serde_shapes_become_what_serde_json_makes_of_them() {
+        let s = S {
+            name: "n",
+            list: vec![
+                E::Unit,
+                E::New(3),
+                E::Tuple(4, "t"),
+                E::Struct {
+                    a: vec![1, 2],
+                    b: None,
+                },
+            ],
+            map: [(2, 'b'), (10, 'a')].into_iter().collect(),
+            unit: (),
+            bytes: b"ab",
+            nan: f64::NAN,
+            small: -3,
+            big: 7,
+        };
+        same_text(&s);
+    }
+
+    #[test]
+    fn reads_members_elements_and_kinds() {
+        let doc = Doc::from_value(&json!({"a": [1, "x", {"b": false}], "n": -1})).unwrap();
+        let root = doc.root();
+        let a = root.get("a").unwrap().as_array().unwrap();
+        assert_eq!(a.len(), 3);
+        assert!(matches!(a.get(0).unwrap().kind(), Kind::UInt(1)));
+        assert_eq!(a.get(1).unwrap().as_str(), Some("x"));
+        assert!(matches!(
+            a.get(2).unwrap().get("b").unwrap().kind(),
+            Kind::Bool(false)
+        ));
+        assert!(a.get(3).is_none());
+        assert!(matches!(root.get("n").unwrap().kind(), Kind::Int(-1)));
+        assert!(root.get("missing").is_none());
+        assert!(matches!(doc.null().kind(), Kind::Null));
+        let keys: Vec<&str> = root.as_object().unwrap().iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "n"]);
+    }
+
+    #[test]
+    fn large_objects_are_looked_up_through_their_index() {
+        // Members in an order that is not sorted, more than INDEXED_OBJECT.
+        let mut map = serde_json::Map::new();
+        for i in (0..500).rev() {
+            map.insert(format!("k{i}"), json!(i));
+        }
+        let value = Value::Object(map);
+        let doc = Doc::from_value(&value).unwrap();
+        let o = doc.root().as_object().unwrap();
+        for i in 0..500 {
+            let v = o.get(&format!("k{i}")).unwrap();
+            assert!(matches!(v.kind(), Kind::UInt(u) if u == i));
+        }
+        assert!(o.get("k500").is_none());
+        assert!(o.get("").is_none());
+        assert_eq!(o.iter().next().unwrap().0, "k499");
+        same_text(&value);
+    }
+
+    /// A map that gives one key twice, which a `serde_json::Map` cannot hold.
+    struct Twice(usize);
+
+    impl Serialize for Twice {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(None)?;
+            for i in 0..self.0 {
+                map.serialize_entry(&format!("k{i}"), &i)?;
+            }
+            map.serialize_entry("k0", &0)?;
+            map.end()
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error() {
+        for n in [1, 3, INDEXED_OBJECT + 5] {
+            let e = Doc::build(&Twice(n)).unwrap_err();
+            assert!(e.to_string().contains("duplicate key `k0`"), "{e}");
+        }
+    }
+
+    #[test]
+    fn repeated_strings_are_stored_once() {
+        let value: Vec<Value> = (0..1000)
+            .map(|i| json!({"type": "library", "name": format!("pkg-{i}")}))
+            .collect();
+        let doc = Doc::build(&value).unwrap();
+        // "type", "name" and "library" once; each name once.
+        let names: usize = (0..1000).map(|i| format!("pkg-{i}").len()).sum();
+        assert_eq!(doc.text.len(), "typenamelibrary".len() + names);
+        same_text(&value);
+    }
+
+    /// Every SBOM of the vendored corpus (`tests/corpus/sboms`), parsed
+    /// by serde_json and put in a document, is written back byte for byte.
+    #[test]
+    fn real_sboms_read_back_byte_for_byte() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    out.push(path);
+                }
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/sboms");
+        let mut files = Vec::new();
+        walk(&dir, &mut files);
+        let mut checked = 0;
+        for path in &files {
+            // Some corpus files are deliberately not JSON.
+            if let Ok(value) = serde_json::from_slice::<Value>(&std::fs::read(path).unwrap()) {
+                same_text(&value);
+                checked += 1;
+            }
+        }
+        assert!(checked > 300, "only {checked} corpus SBOMs read");
+    }
+}
