@@ -6,6 +6,7 @@
 
 pub mod waiver;
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
@@ -176,7 +177,7 @@ pub(crate) fn decide_bundle(
             // Rego sets come sorted by value, CEL lists in input order: report
             // findings in evidence order so every engine gives the same report.
             for list in [&mut violations, &mut waived, &mut warnings] {
-                list.sort_by_cached_key(finding_key);
+                list.sort_by(finding_order);
             }
             let (status, message) = status(
                 rule,
@@ -213,17 +214,19 @@ pub(crate) fn decide_bundle(
 }
 
 /// Evidence order: file, line, column, then the message and details.
-fn finding_key(f: &Finding) -> (String, usize, usize, String, String) {
-    let (file, line, col) = f.location.as_ref().map_or((String::new(), 0, 0), |l| {
-        (l.file.clone(), l.line.unwrap_or(0), l.column.unwrap_or(0))
-    });
-    (
-        file,
-        line,
-        col,
-        f.msg.clone(),
-        Value::Object(f.details.clone()).to_string(),
-    )
+/// Evidence order: file, line, column, then message, then details (as JSON
+/// text, made only for findings that tie on everything else).
+fn finding_order(a: &Finding, b: &Finding) -> Ordering {
+    fn position(f: &Finding) -> (&str, usize, usize) {
+        f.location.as_ref().map_or(("", 0, 0), |l| {
+            (l.file.as_str(), l.line.unwrap_or(0), l.column.unwrap_or(0))
+        })
+    }
+    let details = |f: &Finding| serde_json::to_string(&f.details).unwrap_or_default();
+    position(a)
+        .cmp(&position(b))
+        .then_with(|| a.msg.cmp(&b.msg))
+        .then_with(|| details(a).cmp(&details(b)))
 }
 
 enum Outcome {
@@ -322,3 +325,58 @@ pub fn counts(rules: &[RuleResult]) -> Vec<(RuleStatus, usize)> {
 
 /// Problems worth carrying with a decision.
 pub type Warnings = Vec<Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(file: &str, line: usize, msg: &str, details: Value) -> Finding {
+        let mut location = Location::file(file);
+        location.line = Some(line);
+        location.column = Some(1);
+        Finding {
+            msg: msg.to_owned(),
+            details: details.as_object().cloned().unwrap_or_default(),
+            location: Some(location),
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn findings_sort_by_position_then_message_then_details() {
+        let mut list = [
+            finding("b.json", 1, "x", json!({})),
+            finding("a.json", 9, "x", json!({"purl": "pkg:npm/b"})),
+            finding("a.json", 9, "x", json!({"purl": "pkg:npm/a"})),
+            finding("a.json", 9, "w", json!({"purl": "pkg:npm/z"})),
+            finding("a.json", 10, "a", json!({})),
+            Finding {
+                location: None,
+                ..finding("", 0, "no place", json!({}))
+            },
+        ];
+        list.sort_by(finding_order);
+        let seen: Vec<(Option<usize>, &str, String)> = list
+            .iter()
+            .map(|f| {
+                (
+                    f.location.as_ref().and_then(|l| l.line),
+                    f.msg.as_str(),
+                    serde_json::to_string(&f.details).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (None, "no place", "{}".to_owned()),
+                (Some(9), "w", r#"{"purl":"pkg:npm/z"}"#.to_owned()),
+                (Some(9), "x", r#"{"purl":"pkg:npm/a"}"#.to_owned()),
+                (Some(9), "x", r#"{"purl":"pkg:npm/b"}"#.to_owned()),
+                (Some(10), "a", "{}".to_owned()),
+                (Some(1), "x", "{}".to_owned()),
+            ]
+        );
+    }
+}
