@@ -11,6 +11,7 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -45,10 +46,13 @@ impl Default for EvalLimits {
     }
 }
 
-/// What a worker reports: its session is ready, or a unit is done.
+/// What a worker reports: its session is ready, it took a unit, a unit is
+/// done, or no unit is left.
 enum Msg {
     Ready(Result<(), String>),
-    Done(Done),
+    Took(usize),
+    Done(usize, Done),
+    Finished,
 }
 
 /// One unit of work: a whole rule, or one part of a rule cut into parts.
@@ -96,23 +100,25 @@ pub fn eval_threads() -> usize {
 /// Upper bound on worker threads per evaluation.
 const MAX_WORKERS: usize = 8;
 
-/// One worker's share of the units and how far it got.
+/// What the evaluation knows of one worker.
 struct Worker {
-    /// Units (into the evaluation's unit list) this worker evaluates, in order.
-    units: Vec<usize>,
-    /// How many of them have reported.
-    done: usize,
-    /// Whether its input is prepared.
+    /// The unit it is evaluating.
+    current: Option<usize>,
+    /// Whether its session is open.
     ready: bool,
     /// When it last reported (or started).
     since: Instant,
-    /// Abandoned after an overrun or a crash.
+    /// Abandoned after an overrun, or its session could not open.
     gone: bool,
+    /// No unit was left for it.
+    finished: bool,
+    /// Set when it is abandoned: it takes no further unit.
+    stop: Arc<AtomicBool>,
 }
 
 impl Worker {
     fn busy(&self) -> bool {
-        !self.gone && self.done < self.units.len()
+        !self.gone && !self.finished
     }
 }
 
@@ -120,15 +126,17 @@ impl Worker {
 /// bundle's `params`, each within the budget. Always returns exactly one
 /// result per index, in order.
 ///
-/// Independent rules run in parallel: the indices are dealt round-robin to
-/// `limits.threads` workers, each with its own session on the shared,
-/// once-converted input. When there are fewer rules than workers, a rule the
-/// engine can cut into independent parts ([`Compiled::parts`]: a Rego set
-/// defined by many rule bodies) is evaluated part by part on several workers
-/// and the parts joined ([`Compiled::merge`]). The budget is per worker: a
-/// worker that is silent for longer than `rule_timeout` has its current rule
-/// reported as over the budget and the rest of its share as not evaluated,
-/// while the others finish.
+/// Independent rules run in parallel on `limits.threads` workers, each with
+/// its own session on the shared, once-converted input; a worker that is
+/// free takes the next rule not yet taken, so a few expensive rules do not
+/// leave one worker with all of them. When there are fewer rules than
+/// workers, a rule the engine can cut into independent parts
+/// ([`Compiled::parts`]: a Rego set defined by many rule bodies) is evaluated
+/// part by part on several workers and the parts joined
+/// ([`Compiled::merge`]). The budget is per rule and worker: a worker that is
+/// silent for longer than `rule_timeout` has its current rule reported as
+/// over the budget and is abandoned, while the others take the rest; a rule
+/// no worker was left to take is reported as not evaluated.
 pub(crate) fn evaluate(
     compiled: SharedCompiled,
     input: Arc<PreparedInput>,
@@ -140,13 +148,18 @@ pub(crate) fn evaluate(
     if count == 0 {
         return Vec::new();
     }
-    let units = units(&*compiled, &indices, limits.threads.max(1));
+    let units = Arc::new(units(&*compiled, &indices, limits.threads.max(1)));
     let threads = limits.threads.clamp(1, units.len());
+    let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, Msg)>();
     let mut workers = Vec::with_capacity(threads);
     for w in 0..threads {
-        let mine: Vec<usize> = (w..units.len()).step_by(threads).collect();
-        let share: Vec<Unit> = mine.iter().filter_map(|u| units.get(*u).copied()).collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let queue = Queue {
+            units: Arc::clone(&units),
+            next: Arc::clone(&next),
+            stop: Arc::clone(&stop),
+        };
         let (compiled, input, params, tx) = (
             Arc::clone(&compiled),
             Arc::clone(&input),
@@ -156,13 +169,14 @@ pub(crate) fn evaluate(
         let spawned = std::thread::Builder::new()
             .name(WORKER_THREAD_NAME.to_owned())
             .stack_size(limits.stack_bytes)
-            .spawn(move || work(w, &*compiled, &input, &params, share, &tx));
+            .spawn(move || work(w, &*compiled, &input, &params, &queue, &tx));
         workers.push(Worker {
-            units: mine,
-            done: 0,
+            current: None,
             ready: false,
             since: Instant::now(),
             gone: false,
+            finished: false,
+            stop,
         });
         if let Err(e) = spawned {
             return all_errors(count, &format!("cannot start an evaluation thread: {e}"));
@@ -171,6 +185,8 @@ pub(crate) fn evaluate(
     drop(tx);
     let budget_ms = limits.rule_timeout.as_millis();
     let mut out: Vec<Option<Done>> = (0..units.len()).map(|_| None).collect();
+    // Why a unit no worker finished has no result, when a worker said why.
+    let mut reason: Option<String> = None;
     loop {
         let busy = workers
             .iter()
@@ -191,17 +207,17 @@ pub(crate) fn evaluate(
                 match msg {
                     Msg::Ready(Ok(())) => worker.ready = true,
                     Msg::Ready(Err(e)) => {
-                        let e = format!("cannot prepare the input: {e}");
-                        fill(&mut out, &units, worker, e.clone(), &e);
+                        worker.gone = true;
+                        reason.get_or_insert(format!("cannot prepare the input: {e}"));
                     }
-                    Msg::Done(r) => {
-                        if let Some(slot) =
-                            worker.units.get(worker.done).and_then(|u| out.get_mut(*u))
-                        {
+                    Msg::Took(u) => worker.current = Some(u),
+                    Msg::Done(u, r) => {
+                        if let Some(slot) = out.get_mut(u) {
                             *slot = Some(r);
                         }
-                        worker.done += 1;
+                        worker.current = None;
                     }
+                    Msg::Finished => worker.finished = true,
                 }
             }
             Err(RecvTimeoutError::Timeout) => {
@@ -211,28 +227,36 @@ pub(crate) fn evaluate(
                     .filter(|w| w.busy())
                     .filter(|w| w.since + limits.rule_timeout <= now)
                 {
-                    if worker.ready {
-                        fill(
-                            &mut out,
-                            &units,
-                            worker,
-                            format!("evaluation exceeded the time budget of {budget_ms} ms"),
-                            "not evaluated: an earlier rule of this bundle exceeded its time budget",
-                        );
-                    } else {
-                        let e = format!(
+                    worker.gone = true;
+                    worker.stop.store(true, Ordering::SeqCst);
+                    if !worker.ready {
+                        reason.get_or_insert(format!(
                             "preparing the input exceeded the time budget of {budget_ms} ms"
-                        );
-                        fill(&mut out, &units, worker, e.clone(), &e);
+                        ));
+                        continue;
                     }
+                    if let Some((slot, unit)) = worker
+                        .current
+                        .take()
+                        .and_then(|u| Some((out.get_mut(u)?, units.get(u)?)))
+                    {
+                        *slot = Some(unit.failed(format!(
+                            "evaluation exceeded the time budget of {budget_ms} ms"
+                        )));
+                    }
+                    reason.get_or_insert(
+                        "not evaluated: an earlier rule of this bundle exceeded its time budget"
+                            .to_owned(),
+                    );
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                for worker in workers.iter_mut().filter(|w| !w.gone) {
-                    let e = "the evaluation thread stopped unexpectedly";
-                    fill(&mut out, &units, worker, e.to_owned(), e);
-                }
-            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let reason = reason.unwrap_or_else(|| "the evaluation thread stopped unexpectedly".to_owned());
+    for (slot, unit) in out.iter_mut().zip(units.iter()) {
+        if slot.is_none() {
+            *slot = Some(unit.failed(reason.clone()));
         }
     }
     assemble(&*compiled, count, &units, out)
@@ -322,27 +346,32 @@ fn assemble(
     merged
 }
 
-/// Ends `worker`: its next unit fails with `first`, the rest of its share
-/// with `rest`.
-fn fill(out: &mut [Option<Done>], units: &[Unit], worker: &mut Worker, first: String, rest: &str) {
-    let mut first = Some(first);
-    for u in worker.units.iter().skip(worker.done) {
-        let msg = first.take().unwrap_or_else(|| rest.to_owned());
-        if let (Some(slot), Some(unit)) = (out.get_mut(*u), units.get(*u)) {
-            *slot = Some(unit.failed(msg));
-        }
-    }
-    worker.done = worker.units.len();
-    worker.gone = true;
+/// The units of an evaluation, shared by its workers: each takes the next
+/// one not yet taken, until none is left or it is told to stop.
+struct Queue {
+    units: Arc<Vec<Unit>>,
+    next: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
 }
 
-/// One worker: opens a session, evaluates its share, reports each result.
+impl Queue {
+    fn take(&self) -> Option<(usize, Unit)> {
+        if self.stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let u = self.next.fetch_add(1, Ordering::SeqCst);
+        self.units.get(u).map(|unit| (u, *unit))
+    }
+}
+
+/// One worker: opens a session, then takes units from the queue and reports
+/// each one it takes and its result.
 fn work(
     id: usize,
     compiled: &dyn Compiled,
     input: &Arc<PreparedInput>,
     params: &Value,
-    share: Vec<Unit>,
+    queue: &Queue,
     tx: &mpsc::Sender<(usize, Msg)>,
 ) {
     let session = catch_unwind(AssertUnwindSafe(|| compiled.session(input, params)));
@@ -360,7 +389,10 @@ fn work(
             return;
         }
     };
-    for unit in share {
+    while let Some((u, unit)) = queue.take() {
+        if tx.send((id, Msg::Took(u))).is_err() {
+            return;
+        }
         let r = match unit.part {
             None => Done::Whole(
                 catch_unwind(AssertUnwindSafe(|| session.eval(unit.index)))
@@ -371,10 +403,11 @@ fn work(
                     .unwrap_or_else(|p| Err(panic_text(p.as_ref()))),
             ),
         };
-        if tx.send((id, Msg::Done(r))).is_err() {
+        if tx.send((id, Msg::Done(u, r))).is_err() {
             return;
         }
     }
+    let _ = tx.send((id, Msg::Finished));
 }
 
 /// Runs `f` on a thread with a large stack, turning a panic into an error:
@@ -513,19 +546,23 @@ mod tests {
     }
 
     #[test]
-    fn parallel_workers_keep_order_and_only_the_overrunning_share_is_lost() {
-        // Two workers: [0, 2, 4, 6] and [1, 3, 5, 7]. The first hangs on 2.
+    fn parallel_workers_keep_order_and_the_others_take_over_from_an_overrun() {
+        // Two workers take rules as they become free; the one that takes
+        // rule 2 hangs there, the other evaluates every rule after it.
         let out = run(vec![0, 1, 2, 3, 4, 5, 6, 7], 2);
         assert_eq!(out.len(), 8);
         assert!(matches!(&out[0], RuleEval::Ran { warn, .. } if warn[0].msg == "0"));
         assert!(matches!(&out[1], RuleEval::Error(e) if e.contains("boom")));
         assert!(matches!(&out[2], RuleEval::Error(e) if e.contains("time budget of 1500 ms")));
-        for i in [4, 6] {
-            assert!(matches!(&out[i], RuleEval::Error(e) if e.contains("not evaluated")));
+        for (i, r) in out.iter().enumerate().skip(3) {
+            assert_eq!(denied(r), Some(i.to_string().as_str()));
         }
-        for i in [3, 5, 7] {
-            assert_eq!(denied(&out[i]), Some(i.to_string().as_str()));
+        // When every worker is stuck, the rules left are not evaluated.
+        let out = run(vec![2, 2, 3], 2);
+        for r in &out[..2] {
+            assert!(matches!(r, RuleEval::Error(e) if e.contains("time budget of 1500 ms")));
         }
+        assert!(matches!(&out[2], RuleEval::Error(e) if e.contains("not evaluated")));
     }
 
     #[test]
