@@ -509,6 +509,30 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// Opens an array (`array`) or an object; for an enum variant, inside an
+    /// object whose one member the variant names (serde_json's form). A
+    /// struct variant's members come after that member, which is pushed when
+    /// the inner object ends: both start at the same mark.
+    fn open(&mut self, array: bool, variant: Option<&str>) -> Result<Open<'_>, DocError> {
+        let variant = match variant {
+            Some(v) => Some((self.pending_members.len(), self.span(v, true)?)),
+            None => None,
+        };
+        let mark = if array {
+            self.pending_items.len()
+        } else {
+            self.pending_members.len()
+        };
+        Ok(Open {
+            b: self,
+            mark,
+            key: None,
+            variant,
+        })
+    }
+}
+
 fn duplicate(key: &str) -> DocError {
     DocError(format!("duplicate key `{key}` in the input document"))
 }
@@ -679,19 +703,17 @@ impl<'b> Serializer for &'b mut Builder {
         self.end_object(mark)
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Open<'b>, DocError> {
-        let mark = self.pending_items.len();
-        Ok(Open {
-            b: self,
-            mark,
-            key: None,
-            variant: None,
-        })
+        self.open(true, None)
     }
-    fn serialize_tuple(self, len: usize) -> Result<Open<'b>, DocError> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple(self, _len: usize) -> Result<Open<'b>, DocError> {
+        self.open(true, None)
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Open<'b>, DocError> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Open<'b>, DocError> {
+        self.open(true, None)
     }
     fn serialize_tuple_variant(
         self,
@@ -700,27 +722,13 @@ impl<'b> Serializer for &'b mut Builder {
         variant: &'static str,
         _len: usize,
     ) -> Result<Open<'b>, DocError> {
-        let outer = self.pending_members.len();
-        let key = self.span(variant, true)?;
-        let mark = self.pending_items.len();
-        Ok(Open {
-            b: self,
-            mark,
-            key: None,
-            variant: Some((outer, key)),
-        })
+        self.open(true, Some(variant))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Open<'b>, DocError> {
-        let mark = self.pending_members.len();
-        Ok(Open {
-            b: self,
-            mark,
-            key: None,
-            variant: None,
-        })
+        self.open(false, None)
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Open<'b>, DocError> {
-        self.serialize_map(Some(len))
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Open<'b>, DocError> {
+        self.open(false, None)
     }
     fn serialize_struct_variant(
         self,
@@ -729,63 +737,33 @@ impl<'b> Serializer for &'b mut Builder {
         variant: &'static str,
         _len: usize,
     ) -> Result<Open<'b>, DocError> {
-        let outer = self.pending_members.len();
-        let key = self.span(variant, true)?;
-        // The inner object's members come after the (not yet pushed) member
-        // of the wrapping object.
-        let mark = self.pending_members.len();
-        Ok(Open {
-            b: self,
-            mark,
-            key: None,
-            variant: Some((outer, key)),
-        })
+        self.open(false, Some(variant))
     }
 }
 
-impl SerializeSeq for Open<'_> {
-    type Ok = u32;
-    type Error = DocError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<u32, DocError> {
-        self.end_array()
-    }
+/// Arrays, tuples, tuple structs and tuple variants: the same elements
+/// under four serde traits.
+macro_rules! array_like {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Open<'_> {
+            type Ok = u32;
+            type Error = DocError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<u32, DocError> {
+                self.end_array()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Open<'_> {
-    type Ok = u32;
-    type Error = DocError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<u32, DocError> {
-        self.end_array()
-    }
-}
-
-impl ser::SerializeTupleStruct for Open<'_> {
-    type Ok = u32;
-    type Error = DocError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<u32, DocError> {
-        self.end_array()
-    }
-}
-
-impl ser::SerializeTupleVariant for Open<'_> {
-    type Ok = u32;
-    type Error = DocError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DocError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<u32, DocError> {
-        self.end_array()
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl SerializeMap for Open<'_> {
     type Ok = u32;
@@ -807,36 +785,45 @@ impl SerializeMap for Open<'_> {
     }
 }
 
-impl ser::SerializeStruct for Open<'_> {
-    type Ok = u32;
-    type Error = DocError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), DocError> {
-        let key = self.b.span(key, true)?;
-        self.member(key, value)
-    }
-    fn end(self) -> Result<u32, DocError> {
-        self.end_object()
-    }
+/// Structs and struct variants: members named by the fields.
+macro_rules! struct_like {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Open<'_> {
+            type Ok = u32;
+            type Error = DocError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), DocError> {
+                let key = self.b.span(key, true)?;
+                self.member(key, value)
+            }
+            fn end(self) -> Result<u32, DocError> {
+                self.end_object()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Open<'_> {
-    type Ok = u32;
-    type Error = DocError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), DocError> {
-        let key = self.b.span(key, true)?;
-        self.member(key, value)
-    }
-    fn end(self) -> Result<u32, DocError> {
-        self.end_object()
-    }
+struct_like!(SerializeStruct, SerializeStructVariant);
+
+/// Key serialiser methods for values written as their text.
+macro_rules! written_as_keys {
+    ($($method:ident : $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<String, DocError> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
+/// Key serialiser methods for values that cannot be keys.
+macro_rules! not_keys {
+    ($($method:ident : $ty:ty),*) => {$(
+        fn $method(self, _v: $ty) -> Result<String, DocError> {
+            Err(key_must_be_a_string())
+        }
+    )*};
 }
 
 /// Object keys: strings, and what serde_json also accepts as keys (numbers,
@@ -858,53 +845,23 @@ impl Serializer for KeyText {
     type SerializeStruct = ser::Impossible<String, DocError>;
     type SerializeStructVariant = ser::Impossible<String, DocError>;
 
-    fn serialize_bool(self, v: bool) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
-    fn serialize_f32(self, _v: f32) -> Result<String, DocError> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<String, DocError> {
-        Err(key_must_be_a_string())
-    }
-    fn serialize_char(self, v: char) -> Result<String, DocError> {
-        Ok(v.to_string())
-    }
+    written_as_keys!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
+        serialize_char: char
+    );
+    not_keys!(serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8]);
     fn serialize_str(self, v: &str) -> Result<String, DocError> {
         Ok(v.to_owned())
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<String, DocError> {
-        Err(key_must_be_a_string())
     }
     fn serialize_none(self) -> Result<String, DocError> {
         Err(key_must_be_a_string())
