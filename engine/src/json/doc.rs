@@ -145,15 +145,6 @@ impl Doc {
         Val { doc: self, cell: 0 }
     }
 
-    /// Bytes held by the document's tables (for measurements).
-    pub fn heap_bytes(&self) -> usize {
-        self.cells.capacity() * size_of::<Cell>()
-            + self.items.capacity() * size_of::<u32>()
-            + self.members.capacity() * size_of::<Member>()
-            + self.index.capacity() * size_of::<u32>()
-            + self.text.capacity()
-    }
-
     fn str(&self, s: Span) -> &str {
         let start = s.start as usize;
         self.text
