@@ -154,6 +154,12 @@ fn compiled(id: SchemaId) -> &'static Compiled {
     })
 }
 
+/// Compiles schema `id` now (once per process), so that a later validation
+/// against it does not wait for the compiler.
+pub fn prepare(id: SchemaId) {
+    let _ = compiled(id);
+}
+
 /// Longest rendering of an offending value kept in a message; beyond it the
 /// message names the value's place instead of quoting it.
 const MAX_QUOTED: usize = 120;
@@ -219,6 +225,11 @@ pub fn validate_at(
             )];
         }
     };
+    // Most documents are valid, and answering that alone is cheaper than
+    // collecting no errors.
+    if validator.is_valid(value) {
+        return Vec::new();
+    }
     let mut more = 0usize;
     let mut out: Vec<Problem> = validator
         .iter_errors(value)

@@ -145,10 +145,7 @@ fn cyclonedx<'a>(name: &str, version: Option<&'a Value>) -> Result<Detected<'a>,
     };
     let schema = match spec {
         "1.2" | "1.3" => None,
-        "1.4" => Some(SchemaId::CycloneDx14),
-        "1.5" => Some(SchemaId::CycloneDx15),
-        "1.6" => Some(SchemaId::CycloneDx16),
-        "1.7" => Some(SchemaId::CycloneDx17),
+        "1.4" | "1.5" | "1.6" | "1.7" => cyclonedx_schema(spec),
         "1.0" | "1.1" => {
             return Err(Box::new(
                 Problem::error(
@@ -190,15 +187,10 @@ fn spdx<'a>(name: &str, version: &'a Value) -> Result<Detected<'a>, Refusal> {
             )),
         ));
     };
+    if let Some(schema) = spdx_schema(spec) {
+        return Ok(Detected::Spdx { spec, schema });
+    }
     match spec {
-        "SPDX-2.2" => Ok(Detected::Spdx {
-            spec,
-            schema: SchemaId::Spdx22,
-        }),
-        "SPDX-2.3" => Ok(Detected::Spdx {
-            spec,
-            schema: SchemaId::Spdx23,
-        }),
         _ if spec.starts_with("SPDX-3") => Err(Box::new(Problem::error(
             Code::SbomUnsupportedVersion,
             format!("`{name}` is SPDX 3 ({spec}), which shipgate does not read yet"),
@@ -219,6 +211,52 @@ fn spdx<'a>(name: &str, version: &'a Value) -> Result<Detected<'a>, Refusal> {
         )
         .with_help(format!("{SUPPORTED}; SPDX 2.3 documents say `\"spdxVersion\": \"SPDX-2.3\"`")))),
     }
+}
+
+/// The official schema of a CycloneDX `specVersion`, when one is embedded.
+fn cyclonedx_schema(spec: &str) -> Option<SchemaId> {
+    match spec {
+        "1.4" => Some(SchemaId::CycloneDx14),
+        "1.5" => Some(SchemaId::CycloneDx15),
+        "1.6" => Some(SchemaId::CycloneDx16),
+        "1.7" => Some(SchemaId::CycloneDx17),
+        _ => None,
+    }
+}
+
+/// The official schema of a supported `spdxVersion`.
+fn spdx_schema(spec: &str) -> Option<SchemaId> {
+    match spec {
+        "SPDX-2.2" => Some(SchemaId::Spdx22),
+        "SPDX-2.3" => Some(SchemaId::Spdx23),
+        _ => None,
+    }
+}
+
+/// How far into the text [`sniff`] looks.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// A guess, from the unparsed text, at the schema [`detect`] will choose:
+/// the first `"specVersion"` or `"spdxVersion"` member in the first 64 KiB
+/// whose value is a plain string naming a version with a schema. Only a
+/// guess (the member may belong to a nested object, or be followed by the
+/// real one): it lets the schema compile while the text is parsed, and
+/// [`detect`] still decides on the parsed document.
+pub fn sniff(text: &str) -> Option<SchemaId> {
+    let end = (0..=text.len().min(SNIFF_BYTES))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let head = text.get(..end).unwrap_or_default();
+    let value_of = |key: &str| {
+        let (_, rest) = head.split_once(key)?;
+        let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+        let (value, _) = rest.strip_prefix('"')?.split_once('"')?;
+        Some(value)
+    };
+    value_of("\"specVersion\"")
+        .and_then(cyclonedx_schema)
+        .or_else(|| value_of("\"spdxVersion\"").and_then(spdx_schema))
 }
 
 /// Explains a file that did not parse as JSON: an SBOM in another
@@ -293,6 +331,31 @@ fn line_starting_with(text: &str, prefix: &str) -> Option<std::ops::Range<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sniffs_the_schema_from_the_text() {
+        let cdx = "{\n  \"bomFormat\": \"CycloneDX\",\n  \"specVersion\" : \"1.6\",\n  \"components\": []\n}";
+        assert_eq!(sniff(cdx), Some(SchemaId::CycloneDx16));
+        assert_eq!(
+            sniff(r#"{"spdxVersion":"SPDX-2.3","packages":[]}"#),
+            Some(SchemaId::Spdx23)
+        );
+        // Versions without an embedded schema, and documents that say none.
+        assert_eq!(
+            sniff(r#"{"bomFormat":"CycloneDX","specVersion":"1.3"}"#),
+            None
+        );
+        assert_eq!(sniff(r#"{"spdxVersion":"SPDX-3.0"}"#), None);
+        assert_eq!(sniff(r#"{"specVersion": 1.6}"#), None);
+        assert_eq!(sniff("<bom/>"), None);
+        // Only the head is read, even when it ends inside a character.
+        let far = format!(
+            "{{\"x\":\"{}é\",\"specVersion\":\"1.6\"}}",
+            "a".repeat(SNIFF_BYTES - 7)
+        );
+        assert_eq!(sniff(&far), None);
+        assert_eq!(sniff(&far[..SNIFF_BYTES + 1]), None);
+    }
 
     fn detect_text(text: &str) -> Result<Detected<'static>, Refusal> {
         let file = SourceFile::from_text("bom.json", text);

@@ -85,6 +85,18 @@ impl<'f> Findings<'f> {
         }
     }
 
+    /// Adds what `later` found, as if it had been found here after what is
+    /// already here: its problems go through the cap again, and what it
+    /// dropped counts as dropped here.
+    pub fn append(&mut self, later: Findings<'_>) {
+        self.extend(later.problems);
+        for (code, count) in later.counts {
+            let here = self.counts.entry(code).or_default();
+            here.dropped += count.dropped;
+            here.worst_dropped = here.worst_dropped.max(count.worst_dropped);
+        }
+    }
+
     /// Every problem, with one summary per code that went past the cap.
     pub fn finish(self) -> Problems {
         let mut problems = self.problems;
@@ -136,6 +148,51 @@ mod tests {
         assert_eq!(summary.code, Code::SbomDanglingDependency);
         assert!(summary.message.starts_with("7 more"), "{}", summary.message);
         assert!(!summary.is_error());
+    }
+
+    #[test]
+    fn appending_equals_finding_one_after_the_other() {
+        let file = SourceFile::from_text("bom.json", "{}");
+        let first = |f: &mut Findings<'_>| {
+            for i in 0..30 {
+                f.warn(Code::SbomSchemaViolation, |_| {
+                    Problem::warning(Code::Internal, format!("schema {i}"))
+                });
+            }
+        };
+        let then = |f: &mut Findings<'_>| {
+            for i in 0..(MAX_PER_CODE + 5) {
+                f.warn(Code::SbomSchemaViolation, |_| {
+                    Problem::warning(Code::Internal, format!("item {i}"))
+                });
+            }
+            f.error(Code::SbomSchemaViolation, |_| {
+                Problem::error(Code::Internal, "dropped error")
+            });
+            f.warn(Code::SbomDuplicateRef, |_| {
+                Problem::warning(Code::Internal, "dup")
+            });
+        };
+        let mut sequential = Findings::new(&file);
+        first(&mut sequential);
+        then(&mut sequential);
+        let mut merged = Findings::new(&file);
+        first(&mut merged);
+        let mut later = Findings::new(&file);
+        then(&mut later);
+        merged.append(later);
+        let (a, b) = (sequential.finish(), merged.finish());
+        let show = |ps: &Problems| {
+            ps.0.iter()
+                .map(|p| (p.code, p.severity, p.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show(&a), show(&b));
+        assert!(b.has_errors());
+        assert!(
+            b.0.iter().any(|p| p.message.starts_with("36 more")),
+            "{b:?}"
+        );
     }
 
     #[test]

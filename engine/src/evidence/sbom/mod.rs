@@ -51,56 +51,64 @@ pub struct SbomOptions {
 /// `Ok` carries the SBOM and the warnings about it; `Err` every problem found,
 /// warnings included, when any of them is an error.
 pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>), Problems> {
-    let value = json::parse(file).map_err(|e| detect::not_json(file, e))?;
+    // The schema the text names (a guess) compiles while the text is parsed.
+    let (value, ()) = crate::parallel::join(
+        || json::parse(file),
+        || {
+            if let Some(id) = detect::sniff(file.text()) {
+                schema::prepare(id);
+            }
+        },
+    );
+    let value = value.map_err(|e| detect::not_json(file, e))?;
     let detected = detect::detect(file, &value).map_err(|p| Problems::from(*p))?;
-    let mut findings = Findings::new(file);
     let severity = if opts.strict_schema {
         Severity::Error
     } else {
         Severity::Warning
     };
-    let sbom = match detected {
-        Detected::CycloneDx { spec, schema } => {
-            match schema {
-                Some(id) => check_schema(id, &value, &mut findings, severity),
-                None => findings.add(Code::SbomSchemaViolation, severity, |f| {
-                    Problem::warning(
-                        Code::SbomSchemaViolation,
-                        format!(
-                            "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
-                        ),
-                    )
-                    .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
-                    .at(f.at("/specVersion"))
-                }),
+    // Checking the schema and normalising read the same parsed document and
+    // nothing else: they run at the same time. The schema's problems come
+    // first, as if they had run one after the other.
+    let (schema_problems, (sbom, normalized)) = crate::parallel::join(
+        || match detected {
+            Detected::CycloneDx {
+                schema: Some(id), ..
             }
-            cyclonedx::normalize(&value, spec, &mut findings)
-        }
-        Detected::Spdx { spec, schema } => {
-            check_schema(schema, &value, &mut findings, severity);
-            spdx::normalize(&value, spec, &mut findings)
-        }
-    };
+            | Detected::Spdx { schema: id, .. } => {
+                schema::validate(id, &value, file, Code::SbomSchemaViolation, severity)
+            }
+            Detected::CycloneDx { spec, schema: None } => {
+                let mut p = Problem::warning(
+                    Code::SbomSchemaViolation,
+                    format!(
+                        "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
+                    ),
+                )
+                .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
+                .at(json::location_of(file, "/specVersion"));
+                p.severity = severity;
+                vec![p]
+            }
+        },
+        || {
+            let mut findings = Findings::new(file);
+            let sbom = match detected {
+                Detected::CycloneDx { spec, .. } => {
+                    cyclonedx::normalize(&value, spec, &mut findings)
+                }
+                Detected::Spdx { spec, .. } => spdx::normalize(&value, spec, &mut findings),
+            };
+            (sbom, findings)
+        },
+    );
+    let mut findings = Findings::new(file);
+    findings.extend(schema_problems);
+    findings.append(normalized);
     findings
         .finish()
         .into_result()
         .map(|warnings| (sbom, warnings))
-}
-
-fn check_schema(
-    id: schema::SchemaId,
-    value: &serde_json::Value,
-    findings: &mut Findings<'_>,
-    severity: Severity,
-) {
-    let problems = schema::validate(
-        id,
-        value,
-        findings.file(),
-        Code::SbomSchemaViolation,
-        severity,
-    );
-    findings.extend(problems);
 }
 
 /// Parses license expressions once per distinct text: large SBOMs repeat a
