@@ -147,6 +147,15 @@ impl Location {
         }
     }
 
+    /// A line and column in a file, with nothing to underline.
+    pub fn line_col(file: impl Into<String>, line: usize, column: usize) -> Self {
+        Location {
+            line: Some(line),
+            column: Some(column),
+            ..Location::file(file)
+        }
+    }
+
     /// A byte range in a source text: line and column are derived from it.
     pub fn span(file: impl Into<String>, text: &Arc<str>, range: std::ops::Range<usize>) -> Self {
         let (line, column) = crate::json::line_col(text, range.start.min(text.len()));

@@ -418,7 +418,7 @@ impl Locator<'_> {
                 return Some(a.locate(f, pointer));
             }
             if let Some((_, f)) = self.ev.sources().find(|(_, f)| f.display() == file) {
-                return Some(json::location_of(f, pointer));
+                return Some(json::position_of(f, pointer));
             }
         }
         if let Some((f, pointer)) = v
@@ -426,13 +426,13 @@ impl Locator<'_> {
             .and_then(|p| self.by_purl.get(p))
             .or_else(|| v.detail("component").and_then(|n| self.by_name.get(n)))
         {
-            return Some(json::location_of(f, pointer));
+            return Some(json::position_of(f, pointer));
         }
         if let Some(artifact) = v.detail("artifact")
             && let Some((f, m)) = self.ev.manifest.as_ref()
             && let Some(pointer) = m.artifact_pointer(artifact)
         {
-            return Some(json::location_of(f, &pointer));
+            return Some(json::position_of(f, &pointer));
         }
         let file = v.detail("file")?;
         let (_, f) = self.ev.sources().find(|(_, f)| f.display() == file)?;

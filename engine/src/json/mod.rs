@@ -154,11 +154,17 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+            match out.entry(key) {
+                serde_json::map::Entry::Occupied(e) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate key `{}`",
+                        e.key()
+                    )));
+                }
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(map.next_value_seed(StrictSeed)?);
+                }
             }
-            let v = map.next_value_seed(StrictSeed)?;
-            out.insert(key, v);
         }
         Ok(Value::Object(out))
     }
@@ -177,6 +183,22 @@ pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
     }
 }
 
+/// Where the value at `pointer` in `file` starts: file, pointer, line and
+/// column, without the span a diagnostic underlines (what a rule's finding
+/// carries; a large SBOM has thousands). The whole file when the pointer
+/// cannot be found.
+pub fn position_of(file: &SourceFile, pointer: &str) -> Location {
+    let at = locate::start_cached(file.text(), pointer, Some(file.locate_cache()));
+    let location = match at {
+        Some(start) => {
+            let (line, column) = file.line_col(start);
+            Location::line_col(file.display(), line, column)
+        }
+        None => Location::file(file.display()),
+    };
+    location.with_pointer(pointer)
+}
+
 /// Shared text type used by sources and diagnostics.
 pub type Text = Arc<str>;
 
@@ -186,6 +208,21 @@ mod tests {
 
     fn src(text: &str) -> SourceFile {
         SourceFile::from_text("t.json", text)
+    }
+
+    #[test]
+    fn positions_agree_with_locations_without_a_span() {
+        let f = src("{\n  \"a\": {\"b\": [1,\n    {\"c\": \"é\"}]},\n  \"d\": null\n}");
+        for pointer in ["", "/a", "/a/b/1", "/a/b/1/c", "/d", "/a/b/7", "/nope"] {
+            let (pos, loc) = (position_of(&f, pointer), location_of(&f, pointer));
+            assert_eq!(
+                (&pos.file, &pos.pointer, pos.line, pos.column),
+                (&loc.file, &loc.pointer, loc.line, loc.column),
+                "{pointer}"
+            );
+            assert_eq!(pos.byte_range(), None);
+        }
+        assert_eq!(position_of(&f, "/a/b/1/c").line, Some(3));
     }
 
     #[test]
