@@ -168,10 +168,15 @@ impl PreparedInput {
         if let Some(text) = self.json.get() {
             return hex::encode(Sha256::digest(text.as_bytes()));
         }
+        use std::io::Write;
         let mut hasher = Sha256::new();
         // Writing into a hasher cannot fail, and a document always serialises.
+        // Buffered: serde_json writes token by token, and each write into the
+        // hasher has its own overhead.
         if let Ok(doc) = &self.doc {
-            let _ = serde_json::to_writer(&mut hasher, doc);
+            let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
+            let _ = serde_json::to_writer(&mut buffered, doc);
+            let _ = buffered.flush();
         }
         hex::encode(hasher.finalize())
     }
