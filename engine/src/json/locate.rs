@@ -16,7 +16,7 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct LocateCache {
     arrays: Mutex<HashMap<usize, Vec<usize>>>,
-    objects: Mutex<HashMap<usize, HashMap<String, usize>>>,
+    objects: Mutex<HashMap<usize, Members>>,
 }
 
 /// Escapes one reference token for use in a JSON pointer (RFC 6901).
@@ -109,29 +109,55 @@ fn find_element_cached(
     starts.get(index).copied()
 }
 
-/// At `{`: the start of the value of member `key`, from the cache or by
-/// indexing the whole object once.
+/// The members of one object seen so far, and where to read on.
+#[derive(Debug, Default)]
+struct Members {
+    at: HashMap<String, usize>,
+    /// Where the value of the last member seen starts (reading on steps over
+    /// it), or `None` once the object is read to its end.
+    last: Option<usize>,
+}
+
+/// At `{`: the start of the value of member `key`. Members are remembered
+/// as they are read, and reading stops at the one asked for: a large value
+/// (an SBOM's `components`) is stepped over only when a member after it is
+/// asked for.
 fn find_member_cached(bytes: &[u8], open: usize, key: &str, cache: &LocateCache) -> Option<usize> {
     let mut objects = cache.objects.lock().ok()?;
-    let members = objects.entry(open).or_insert_with(|| {
-        let mut members = HashMap::new();
-        let mut pos = skip_ws(bytes, open + 1);
-        while bytes.get(pos) == Some(&b'"') {
-            let Some((name, value)) = member(bytes, pos) else {
-                break;
-            };
-            let Some(end) = skip_value(bytes, value) else {
-                break;
-            };
-            members.entry(name).or_insert(value);
-            pos = skip_ws(bytes, end);
-            if bytes.get(pos) == Some(&b',') {
-                pos = skip_ws(bytes, pos + 1);
+    let members = objects.entry(open).or_insert_with(|| Members {
+        at: HashMap::new(),
+        last: None,
+    });
+    if let Some(&value) = members.at.get(key) {
+        return Some(value);
+    }
+    let mut pos = match members.last {
+        None if members.at.is_empty() => skip_ws(bytes, open + 1),
+        None => return None,
+        Some(value) => {
+            members.last = None;
+            let end = skip_ws(bytes, skip_value(bytes, value)?);
+            match bytes.get(end)? {
+                b',' => skip_ws(bytes, end + 1),
+                _ => return None,
             }
         }
-        members
-    });
-    members.get(key).copied()
+    };
+    while bytes.get(pos) == Some(&b'"') {
+        let (name, value) = member(bytes, pos)?;
+        let found = name == key;
+        members.at.entry(name).or_insert(value);
+        if found {
+            members.last = Some(value);
+            return Some(value);
+        }
+        pos = skip_ws(bytes, skip_value(bytes, value)?);
+        match bytes.get(pos)? {
+            b',' => pos = skip_ws(bytes, pos + 1),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// At the `"` opening a member's name: the name and where its value starts.
@@ -198,12 +224,18 @@ fn find_element(bytes: &[u8], open: usize, index: usize) -> Option<usize> {
 fn skip_string(bytes: &[u8], open: usize) -> Option<usize> {
     let mut pos = open + 1;
     loop {
+        pos += memchr::memchr2(b'"', b'\\', bytes.get(pos..)?)?;
         match bytes.get(pos)? {
             b'\\' => pos += 2,
-            b'"' => return Some(pos + 1),
-            _ => pos += 1,
+            _ => return Some(pos + 1),
         }
     }
+}
+
+/// Whether a byte matters when stepping over an array or object: strings
+/// (which may hold brackets) and brackets.
+const fn structural(b: u8) -> bool {
+    matches!(b, b'"' | b'{' | b'}' | b'[' | b']')
 }
 
 /// At the start of any value: the position just past it.
@@ -214,32 +246,30 @@ fn skip_value(bytes: &[u8], start: usize) -> Option<usize> {
             let mut depth = 0usize;
             let mut pos = start;
             loop {
+                pos += bytes.get(pos..)?.iter().position(|&b| structural(b))?;
                 match bytes.get(pos)? {
                     b'"' => {
                         pos = skip_string(bytes, pos)?;
                         continue;
                     }
                     b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
+                    _ => {
                         depth -= 1;
                         if depth == 0 {
                             return Some(pos + 1);
                         }
                     }
-                    _ => {}
                 }
                 pos += 1;
             }
         }
         _ => {
-            let mut pos = start;
-            while let Some(b) = bytes.get(pos) {
-                if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-                    break;
-                }
-                pos += 1;
-            }
-            (pos > start).then_some(pos)
+            let rest = bytes.get(start..)?;
+            let len = rest
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
+            (len > 0).then_some(start + len)
         }
     }
 }
@@ -251,7 +281,8 @@ mod tests {
     const DOC: &str = r#"{
   "a": {"b/c": [10, {"d": "x\"y"}, [1,2]]},
   "e~f": true,
-  "g": null
+  "g": null,
+  "h": ["]}{[", "\\", {"i": 1}]
 }"#;
 
     fn at(pointer: &str) -> Option<&'static str> {
@@ -265,6 +296,10 @@ mod tests {
         assert_eq!(at("/a/b~1c/2"), Some("[1,2]"));
         assert_eq!(at("/e~0f"), Some("true"));
         assert_eq!(at("/g"), Some("null"));
+        assert_eq!(at("/h/0"), Some(r#""]}{[""#));
+        assert_eq!(at("/h/1"), Some(r#""\\""#));
+        assert_eq!(at("/h/2/i"), Some("1"));
+        assert_eq!(at("/h").map(str::len), Some(24));
         assert_eq!(at("").map(|s| s.len()), Some(DOC.len()));
     }
 
@@ -279,8 +314,7 @@ mod tests {
 
     #[test]
     fn cached_lookups_agree_with_plain_ones() {
-        let cache = LocateCache::default();
-        for p in [
+        let pointers = [
             "/a/b~1c/0",
             "/a/b~1c/1/d",
             "/a/b~1c/2",
@@ -289,14 +323,25 @@ mod tests {
             "/e~0f",
             "/zz",
             "/g/x",
+            "/h/2/i",
+            "/h/1",
             "",
-        ] {
-            assert_eq!(locate_cached(DOC, p, Some(&cache)), locate(DOC, p), "{p}");
-            assert_eq!(
-                start_cached(DOC, p, Some(&cache)),
-                locate(DOC, p).map(|r| r.start),
-                "{p}"
-            );
+        ];
+        // In both orders: members are read only as far as asked.
+        for order in [pointers, {
+            let mut reversed = pointers;
+            reversed.reverse();
+            reversed
+        }] {
+            let cache = LocateCache::default();
+            for p in order {
+                assert_eq!(locate_cached(DOC, p, Some(&cache)), locate(DOC, p), "{p}");
+                assert_eq!(
+                    start_cached(DOC, p, Some(&cache)),
+                    locate(DOC, p).map(|r| r.start),
+                    "{p}"
+                );
+            }
         }
     }
 
