@@ -248,23 +248,24 @@ fn component_license(
     findings: &mut Findings<'_>,
 ) -> License {
     let only_concluded = choices.iter().any(LicenseChoice::concluded);
-    // (text, pointer) of each part of the joined expression.
-    let mut parts: Vec<(&str, String)> = Vec::new();
+    // Each part of the joined expression: its text, and where it is (the
+    // pointer is written only for a problem to report).
+    let mut parts: Vec<(&str, usize, &str)> = Vec::new();
+    let at = |(_, i, member): &(&str, usize, &str)| format!("{pointer}/licenses/{i}/{member}");
     let mut names: Vec<String> = Vec::new();
     for (i, choice) in choices.iter().enumerate() {
         if only_concluded && !choice.concluded() {
             continue;
         }
-        let at = format!("{pointer}/licenses/{i}");
         if let Some(expr) = license_text(choice.expression) {
-            parts.push((expr, format!("{at}/expression")));
+            parts.push((expr, i, "expression"));
         }
         if let Some(l) = &choice.license {
             if let Some(id) = license_text(l.id) {
-                parts.push((id, format!("{at}/license/id")));
+                parts.push((id, i, "license/id"));
             } else if let Some(name) = non_empty(l.name) {
                 if licenses.parse(name).valid {
-                    parts.push((name, format!("{at}/license/name")));
+                    parts.push((name, i, "license/name"));
                 } else if !names.iter().any(|n| n == name) {
                     names.push(name.to_owned());
                 }
@@ -273,32 +274,34 @@ fn component_license(
     }
     let mut result = match parts.as_slice() {
         [] => License::default(),
-        [(only, at)] => {
+        [part @ (only, _, _)] => {
             let parsed = licenses.parse(only);
-            super::report_license(findings, &parsed, component, at, only);
+            super::report_license(findings, &parsed, component, || at(part), only);
             parsed
         }
         several => {
-            let joined = join(several.iter().map(|(text, _)| *text));
+            let joined = join(several.iter().map(|(text, _, _)| *text));
             let parsed = licenses.parse(&joined);
             if parsed.valid {
                 super::report_license(
                     findings,
                     &parsed,
                     component,
-                    &format!("{pointer}/licenses"),
+                    || format!("{pointer}/licenses"),
                     &joined,
                 );
             } else {
                 // Point at the entry that spoils the whole.
-                let (bad, at) = several
+                let bad = several
                     .iter()
-                    .find(|(text, _)| !licenses.parse(text).valid)
-                    .map_or(
-                        (joined.as_str(), format!("{pointer}/licenses")),
-                        |(t, a)| (*t, a.clone()),
-                    );
-                super::report_license(findings, &parsed, component, &at, bad);
+                    .find(|(text, _, _)| !licenses.parse(text).valid);
+                super::report_license(
+                    findings,
+                    &parsed,
+                    component,
+                    || bad.map_or_else(|| format!("{pointer}/licenses"), at),
+                    bad.map_or(joined.as_str(), |part| part.0),
+                );
             }
             parsed
         }

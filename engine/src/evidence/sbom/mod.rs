@@ -102,6 +102,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
             (sbom, findings)
         },
     );
+    crate::parallel::dispose(value);
     let mut findings = Findings::new(file);
     findings.extend(schema_problems);
     findings.append(normalized);
@@ -129,12 +130,13 @@ impl Licenses {
     }
 }
 
-/// Reports what is wrong with a component's parsed license, at `pointer`.
+/// Reports what is wrong with a component's parsed license, at the pointer
+/// `at` writes (only when there is something to report).
 fn report_license(
     findings: &mut Findings<'_>,
     license: &License,
     component: &str,
-    pointer: &str,
+    at: impl FnOnce() -> String,
     invalid_part: &str,
 ) {
     if !license.valid && license.expression.is_some() {
@@ -149,7 +151,7 @@ fn report_license(
             .with_help(
                 "use ids from https://spdx.org/licenses/ and `LicenseRef-` for others; rules see this license as unknown",
             )
-            .at(f.at(pointer))
+            .at(f.at(&at()))
         });
     } else if license::alternatives_truncated(license) {
         findings.warn(Code::SbomLicenseTooComplex, |f| {
@@ -160,7 +162,7 @@ fn report_license(
                 ),
             )
             .with_help("rules see its `ids` but no `alternatives`: simplify the expression")
-            .at(f.at(pointer))
+            .at(f.at(&at()))
         });
     }
 }

@@ -201,7 +201,13 @@ fn package<'v>(
     let license = match chosen_license(p.license_concluded, p.license_declared) {
         Some((expr, field)) => {
             let parsed = licenses.parse(expr);
-            super::report_license(findings, &parsed, name, &format!("{pointer}/{field}"), expr);
+            super::report_license(
+                findings,
+                &parsed,
+                name,
+                || format!("{pointer}/{field}"),
+                expr,
+            );
             parsed
         }
         None => License::default(),
