@@ -4,7 +4,7 @@
 //! a run at once; any error stops the run before evaluation (bad evidence
 //! never yields a pass).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -227,8 +227,8 @@ impl Evidence {
 
     /// A resolver from a violation's details to a place in the evidence.
     pub fn locator(&self) -> Locator<'_> {
-        let mut by_purl = HashMap::new();
-        let mut by_name = HashMap::new();
+        let mut by_purl = foldhash::HashMap::default();
+        let mut by_name = foldhash::HashMap::default();
         for (file, s) in &self.sboms {
             for c in &s.components {
                 if let Some(p) = &c.purl {
@@ -398,8 +398,8 @@ fn read(path: &Path, display: &str, max_bytes: u64, what: &str) -> Result<Source
 /// Finds where a violation is in the evidence.
 pub struct Locator<'a> {
     ev: &'a Evidence,
-    by_purl: HashMap<&'a str, (&'a SourceFile, &'a str)>,
-    by_name: HashMap<&'a str, (&'a SourceFile, &'a str)>,
+    by_purl: foldhash::HashMap<&'a str, (&'a SourceFile, &'a str)>,
+    by_name: foldhash::HashMap<&'a str, (&'a SourceFile, &'a str)>,
 }
 
 impl Locator<'_> {

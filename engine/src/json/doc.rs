@@ -20,7 +20,6 @@
 //! stay logarithmic. A key given twice in one object is an error (a
 //! `serde_json` map would silently keep one of them).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -419,7 +418,7 @@ struct Builder {
     /// Members of the objects being built, innermost last.
     pending_members: Vec<Member>,
     /// Strings stored once: every key, and short values.
-    shared: HashMap<Box<str>, Span>,
+    shared: foldhash::HashMap<Box<str>, Span>,
 }
 
 impl Builder {

@@ -5,7 +5,6 @@
 //! parse depth limit) and skips siblings without recursion.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Mutex;
 
@@ -15,8 +14,8 @@ use std::sync::Mutex;
 /// `/components/N` does not step over the members before `components` again.
 #[derive(Debug, Default)]
 pub struct LocateCache {
-    arrays: Mutex<HashMap<usize, Vec<usize>>>,
-    objects: Mutex<HashMap<usize, Members>>,
+    arrays: Mutex<foldhash::HashMap<usize, Vec<usize>>>,
+    objects: Mutex<foldhash::HashMap<usize, Members>>,
 }
 
 /// Escapes one reference token for use in a JSON pointer (RFC 6901).
@@ -112,7 +111,7 @@ fn find_element_cached(
 /// The members of one object seen so far, and where to read on.
 #[derive(Debug, Default)]
 struct Members {
-    at: HashMap<String, usize>,
+    at: foldhash::HashMap<String, usize>,
     /// Where the value of the last member seen starts (reading on steps over
     /// it), or `None` once the object is read to its end.
     last: Option<usize>,
@@ -125,7 +124,7 @@ struct Members {
 fn find_member_cached(bytes: &[u8], open: usize, key: &str, cache: &LocateCache) -> Option<usize> {
     let mut objects = cache.objects.lock().ok()?;
     let members = objects.entry(open).or_insert_with(|| Members {
-        at: HashMap::new(),
+        at: foldhash::HashMap::default(),
         last: None,
     });
     if let Some(&value) = members.at.get(key) {

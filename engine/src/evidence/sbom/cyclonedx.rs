@@ -20,7 +20,7 @@
 //! - dependency edges may also name services and the subject: only refs that
 //!   name nothing in the document are dangling.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -123,7 +123,7 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
     let mut licenses = Licenses::default();
     let mut components = Vec::new();
-    let mut first_use: HashMap<&str, String> = HashMap::new();
+    let mut first_use: foldhash::HashMap<&str, String> = foldhash::HashMap::default();
 
     // Depth-first, parents first: a stack of (value, pointer), children
     // pushed in reverse so they pop in document order.

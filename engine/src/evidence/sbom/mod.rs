@@ -25,7 +25,6 @@ mod license;
 mod model;
 mod spdx;
 
-use std::collections::HashMap;
 
 use crate::diag::{Code, Problem, Problems, Severity};
 use crate::json;
@@ -116,7 +115,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
 /// few dozen expressions thousands of times.
 #[derive(Default)]
 struct Licenses {
-    cache: HashMap<String, License>,
+    cache: foldhash::HashMap<String, License>,
 }
 
 impl Licenses {
