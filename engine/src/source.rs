@@ -22,15 +22,16 @@ pub struct SourceFile {
     display: String,
     path: PathBuf,
     text: Arc<str>,
-    sha256: String,
     bom: bool,
-    /// Line starts and array element starts, built on first use: locating
-    /// thousands of findings in a large file must not rescan it each time.
+    /// The digest, line starts and array element starts, made on first use:
+    /// locating thousands of findings in a large file must not rescan it each
+    /// time, and hashing a large SBOM can wait for a spare core.
     index: Arc<Index>,
 }
 
 #[derive(Debug, Default)]
 struct Index {
+    sha256: OnceLock<String>,
     lines: OnceLock<Vec<usize>>,
     locate: crate::json::LocateCache,
 }
@@ -65,7 +66,6 @@ impl SourceFile {
 
     /// Wraps bytes already in memory (bundle files, stored evidence, tests).
     pub fn from_bytes(path: &Path, display: String, bytes: Vec<u8>) -> Result<Self, Problem> {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             Problem::error(
@@ -84,7 +84,6 @@ impl SourceFile {
             display,
             path: path.to_path_buf(),
             text: Arc::from(text),
-            sha256,
             bom,
             index: Arc::default(),
         })
@@ -95,7 +94,6 @@ impl SourceFile {
         let display = display.into();
         SourceFile {
             path: PathBuf::from(&display),
-            sha256: hex::encode(Sha256::digest(text.as_bytes())),
             text: Arc::from(text),
             display,
             bom: false,
@@ -154,9 +152,17 @@ impl SourceFile {
         out
     }
 
-    /// Lowercase hex sha256 of the bytes as read (before any BOM was dropped).
+    /// Lowercase hex sha256 of the bytes as read (before any BOM was
+    /// dropped), computed on first use.
     pub fn sha256(&self) -> &str {
-        &self.sha256
+        self.index.sha256.get_or_init(|| {
+            let mut hasher = Sha256::new();
+            if self.bom {
+                hasher.update("\u{feff}".as_bytes());
+            }
+            hasher.update(self.text.as_bytes());
+            hex::encode(hasher.finalize())
+        })
     }
 }
 

@@ -50,13 +50,15 @@ pub struct SbomOptions {
 /// `Ok` carries the SBOM and the warnings about it; `Err` every problem found,
 /// warnings included, when any of them is an error.
 pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>), Problems> {
-    // The schema the text names (a guess) compiles while the text is parsed.
+    // The schema the text names (a guess) compiles, and the file's digest
+    // is computed, while the text is parsed.
     let (value, ()) = crate::parallel::join(
         || json::parse(file),
         || {
             if let Some(id) = detect::sniff(file.text()) {
                 schema::prepare(id);
             }
+            file.sha256();
         },
     );
     let value = value.map_err(|e| detect::not_json(file, e))?;
