@@ -57,20 +57,6 @@ pub(crate) fn join<A: Send, B: Send>(
     })
 }
 
-/// Drops `value` on a thread of its own when there is a core to spare: a
-/// parsed document of a large SBOM is hundreds of thousands of allocations to
-/// free, which nothing waits for. Without a spare core, or when no thread can
-/// be started, it is dropped here.
-pub(crate) fn dispose<T: Send + 'static>(value: T) {
-    if crate::backend::guard::eval_threads() <= 1 {
-        return drop(value);
-    }
-    // A failed spawn hands the closure back only to drop it, value and all.
-    let _ = std::thread::Builder::new()
-        .name("shipgate-dispose".into())
-        .spawn(move || drop(value));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,19 +71,6 @@ mod tests {
         assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
         assert!(map(&[] as &[u8], |_| 1).is_empty());
         assert_eq!(map(&[7], |x| x + 1), vec![8]);
-    }
-
-    #[test]
-    fn disposed_values_are_dropped() {
-        struct Flag(std::sync::mpsc::Sender<()>);
-        impl Drop for Flag {
-            fn drop(&mut self) {
-                let _ = self.0.send(());
-            }
-        }
-        let (tx, rx) = std::sync::mpsc::channel();
-        dispose(Flag(tx));
-        assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok());
     }
 
     #[test]
