@@ -25,7 +25,6 @@ mod license;
 mod model;
 mod spdx;
 
-
 use crate::diag::{Code, Problem, Problems, Severity};
 use crate::json;
 use crate::schema;
