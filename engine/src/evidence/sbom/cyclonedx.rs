@@ -459,6 +459,46 @@ mod tests {
 }"#;
 
     #[test]
+    fn a_wrong_guess_of_the_schema_does_not_decide() {
+        // The first `"specVersion"` member in the text is a nested one naming
+        // 1.4: the guess compiles the 1.4 schema, but the document is 1.6 and
+        // is checked against 1.6 (`lifecycles` is 1.5+, so a 1.4 check would
+        // say more), exactly as when the guess is right.
+        let doc = |nested_first: bool| {
+            let nested =
+                r#""metadata": {"lifecycles": [{"phase": "build"}], "x": {"specVersion": "1.4"}}"#;
+            let top = r#""bomFormat": "CycloneDX", "specVersion": "1.6""#;
+            let (a, b) = if nested_first {
+                (nested, top)
+            } else {
+                (top, nested)
+            };
+            format!(r#"{{{a}, {b}, "components": [{{"type": "library", "name": "a"}}]}}"#)
+        };
+        let (wrong, right) = (doc(true), doc(false));
+        assert_eq!(
+            super::super::detect::sniff(&wrong),
+            Some(crate::schema::SchemaId::CycloneDx14)
+        );
+        assert_eq!(
+            super::super::detect::sniff(&right),
+            Some(crate::schema::SchemaId::CycloneDx16)
+        );
+        let show = |(sbom, warnings): (Sbom, Vec<Problem>)| {
+            let messages: Vec<String> = warnings.into_iter().map(|p| p.message).collect();
+            (sbom.spec_version, messages)
+        };
+        let (spec, messages) = show(load_text(&wrong));
+        assert_eq!(spec, "1.6");
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert!(
+            messages[0].starts_with("CycloneDX 1.6 schema:") && messages[0].contains("'x'"),
+            "{messages:#?}"
+        );
+        assert_eq!(show(load_text(&right)), ("1.6".to_owned(), messages));
+    }
+
+    #[test]
     fn flattens_nested_components_parents_first() {
         let (sbom, warnings) = load_text(NESTED);
         let names: Vec<_> = sbom.components.iter().map(|c| c.name.as_str()).collect();
