@@ -165,10 +165,10 @@ impl PreparedInput {
     /// serialisation into the hash: the text itself is not kept for it.
     pub fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
+        use std::io::Write;
         if let Some(text) = self.json.get() {
             return hex::encode(Sha256::digest(text.as_bytes()));
         }
-        use std::io::Write;
         let mut hasher = Sha256::new();
         // Writing into a hasher cannot fail, and a document always serialises.
         // Buffered: serde_json writes token by token, and each write into the

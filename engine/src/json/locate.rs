@@ -123,10 +123,7 @@ struct Members {
 /// asked for.
 fn find_member_cached(bytes: &[u8], open: usize, key: &str, cache: &LocateCache) -> Option<usize> {
     let mut objects = cache.objects.lock().ok()?;
-    let members = objects.entry(open).or_insert_with(|| Members {
-        at: foldhash::HashMap::default(),
-        last: None,
-    });
+    let members = objects.entry(open).or_default();
     if let Some(&value) = members.at.get(key) {
         return Some(value);
     }
