@@ -20,6 +20,10 @@
 //! stay logarithmic. A key given twice in one object is an error (a
 //! `serde_json` map would silently keep one of them).
 
+mod de;
+mod parse;
+mod schema;
+
 use std::fmt;
 
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -49,7 +53,7 @@ pub struct Doc {
 }
 
 /// A string in [`Doc::text`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Span {
     start: u32,
     len: u32,
@@ -87,6 +91,8 @@ enum Cell {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocError(String);
 
+pub use schema::DocJson;
+
 impl fmt::Display for DocError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -112,17 +118,9 @@ fn index_of(n: usize) -> Result<u32, DocError> {
 impl Doc {
     /// Serialises `value` into a document.
     pub fn build<T: Serialize + ?Sized>(value: &T) -> Result<Doc, DocError> {
-        let mut b = Builder::default();
-        // Cell 0 is the `null` that absent values read as (`Doc::null`).
-        b.doc.cells.push(Cell::Null);
+        let mut b = Builder::new();
         let root = value.serialize(&mut b)?;
-        b.doc.root = root;
-        b.doc.cells.shrink_to_fit();
-        b.doc.items.shrink_to_fit();
-        b.doc.members.shrink_to_fit();
-        b.doc.index.shrink_to_fit();
-        b.doc.text.shrink_to_fit();
-        Ok(b.doc)
+        Ok(b.finish(root))
     }
 
     /// The document of a `serde_json` value (which cannot hold a key twice,
@@ -222,6 +220,21 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// Whether this is an object.
+    pub fn is_object(self) -> bool {
+        matches!(self.doc.cell(self.cell), Cell::Object { .. })
+    }
+
+    /// An empty array of this value's document (what an absent list reads
+    /// as).
+    pub fn empty_array(self) -> Arr<'a> {
+        Arr {
+            doc: self.doc,
+            first: 0,
+            len: 0,
+        }
+    }
+
     /// The string, if this is one.
     pub fn as_str(self) -> Option<&'a str> {
         match self.kind() {
@@ -305,7 +318,7 @@ impl<'a> Arr<'a> {
     }
 
     /// The elements in order.
-    pub fn iter(self) -> impl ExactSizeIterator<Item = Val<'a>> + 'a {
+    pub fn iter(self) -> impl ExactSizeIterator<Item = Val<'a>> + DoubleEndedIterator + 'a {
         let doc = self.doc;
         let start = self.first as usize;
         doc.items
@@ -422,6 +435,25 @@ struct Builder {
 }
 
 impl Builder {
+    fn new() -> Builder {
+        let mut b = Builder::default();
+        // Cell 0 is the `null` that absent values read as (`Doc::null`).
+        b.doc.cells.push(Cell::Null);
+        b
+    }
+
+    /// The document whose root is cell `root`, its tables no larger than
+    /// they need to be.
+    fn finish(mut self, root: u32) -> Doc {
+        self.doc.root = root;
+        self.doc.cells.shrink_to_fit();
+        self.doc.items.shrink_to_fit();
+        self.doc.members.shrink_to_fit();
+        self.doc.index.shrink_to_fit();
+        self.doc.text.shrink_to_fit();
+        self.doc
+    }
+
     fn push(&mut self, cell: Cell) -> Result<u32, DocError> {
         let i = index_of(self.doc.cells.len())?;
         self.doc.cells.push(cell);
@@ -1098,8 +1130,18 @@ mod tests {
         let mut checked = 0;
         for path in &files {
             // Some corpus files are deliberately not JSON.
-            if let Ok(value) = serde_json::from_slice::<Value>(&std::fs::read(path).unwrap()) {
+            let bytes = std::fs::read(path).unwrap();
+            if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
                 same_text(&value);
+                // Parsed straight into a document: the same tree.
+                let text = std::str::from_utf8(&bytes).unwrap();
+                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+                assert_eq!(
+                    Doc::parse(text).unwrap().root().to_value(),
+                    value,
+                    "{}",
+                    path.display()
+                );
                 checked += 1;
             }
         }

@@ -7,10 +7,12 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::Validator;
+use jsonschema::json::{Json, SerdeJson};
+use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::diag::{Code, Problem, Severity};
+use crate::json::doc::{DocJson, Val};
 use crate::json::location_of;
 use crate::source::SourceFile;
 
@@ -136,28 +138,42 @@ impl jsonschema::Retrieve for Embedded {
     }
 }
 
-type Compiled = Result<Validator, String>;
+type Compiled<F = SerdeJson> = Result<Validator<F>, String>;
 
+fn compile<F: Json>(id: SchemaId) -> Compiled<F> {
+    let schema: Value = serde_json::from_str(id.text()).map_err(|e| e.to_string())?;
+    jsonschema::ValidationOptions::<'_, _, F>::default()
+        .with_retriever(Embedded)
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| e.to_string())
+}
+
+/// Schema `id` compiled for `serde_json` values, once per process.
 #[expect(
     clippy::indexing_slicing,
     reason = "index() is a position in ALL, which has the cache's length"
 )]
 fn compiled(id: SchemaId) -> &'static Compiled {
     static CACHE: [OnceLock<Compiled>; ALL.len()] = [const { OnceLock::new() }; ALL.len()];
-    CACHE[id.index()].get_or_init(|| {
-        let schema: Value = serde_json::from_str(id.text()).map_err(|e| e.to_string())?;
-        jsonschema::options()
-            .with_retriever(Embedded)
-            .should_validate_formats(true)
-            .build(&schema)
-            .map_err(|e| e.to_string())
-    })
+    CACHE[id.index()].get_or_init(|| compile(id))
 }
 
-/// Compiles schema `id` now (once per process), so that a later validation
-/// against it does not wait for the compiler.
-pub fn prepare(id: SchemaId) {
-    let _ = compiled(id);
+/// Schema `id` compiled for documents ([`Doc`](crate::json::Doc)), once per
+/// process.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "index() is a position in ALL, which has the cache's length"
+)]
+fn compiled_for_docs(id: SchemaId) -> &'static Compiled<DocJson> {
+    static CACHE: [OnceLock<Compiled<DocJson>>; ALL.len()] = [const { OnceLock::new() }; ALL.len()];
+    CACHE[id.index()].get_or_init(|| compile(id))
+}
+
+/// Compiles schema `id` for documents ([`validate_doc`]) now, so that a
+/// later validation against it does not wait for the compiler.
+pub fn prepare_for_docs(id: SchemaId) {
+    let _ = compiled_for_docs(id);
 }
 
 /// Longest rendering of an offending value kept in a message; beyond it the
@@ -216,23 +232,50 @@ pub fn validate_at(
     code: Code,
     severity: Severity,
 ) -> Vec<Problem> {
-    let validator = match compiled(id) {
-        Ok(v) => v,
-        Err(e) => {
-            return vec![Problem::error(
-                Code::Internal,
-                format!("embedded {} schema does not compile: {e}", id.name()),
-            )];
-        }
-    };
-    // Most documents are valid, and answering that alone is cheaper than
-    // collecting no errors.
-    if validator.is_valid(value) {
-        return Vec::new();
+    match compiled(id) {
+        // Most documents are valid, and answering that alone is cheaper than
+        // collecting no errors.
+        Ok(validator) if validator.is_valid(value) => Vec::new(),
+        Ok(validator) => report(id, validator.iter_errors(value), file, at, code, severity),
+        Err(e) => vec![does_not_compile(id, e)],
     }
+}
+
+/// Like [`validate`], for a document parsed into a [`Doc`](crate::json::Doc) (an SBOM: its
+/// `Value` would take five times the memory).
+pub fn validate_doc(
+    id: SchemaId,
+    value: Val<'_>,
+    file: &SourceFile,
+    code: Code,
+    severity: Severity,
+) -> Vec<Problem> {
+    match compiled_for_docs(id) {
+        Ok(validator) if validator.is_valid(value) => Vec::new(),
+        Ok(validator) => report(id, validator.iter_errors(value), file, "", code, severity),
+        Err(e) => vec![does_not_compile(id, e)],
+    }
+}
+
+fn does_not_compile(id: SchemaId, e: &str) -> Problem {
+    Problem::error(
+        Code::Internal,
+        format!("embedded {} schema does not compile: {e}", id.name()),
+    )
+}
+
+/// One problem per violation (the first [`MAX_REPORTED`], then a count), of
+/// a value found at `at` in `file`.
+fn report<'i>(
+    id: SchemaId,
+    errors: impl Iterator<Item = ValidationError<'i>>,
+    file: &SourceFile,
+    at: &str,
+    code: Code,
+    severity: Severity,
+) -> Vec<Problem> {
     let mut more = 0usize;
-    let mut out: Vec<Problem> = validator
-        .iter_errors(value)
+    let mut out: Vec<Problem> = errors
         .filter(|_| {
             more += 1;
             more <= MAX_REPORTED
@@ -284,6 +327,9 @@ mod tests {
             if let Err(e) = compiled(id) {
                 panic!("{} does not compile: {e}", id.name());
             }
+            if let Err(e) = compiled_for_docs(id) {
+                panic!("{} does not compile for documents: {e}", id.name());
+            }
         }
     }
 
@@ -303,5 +349,15 @@ mod tests {
         let loc = ps[0].location.as_ref().unwrap();
         assert_eq!(loc.pointer.as_deref(), Some("/components/0/type"));
         assert_eq!(loc.line, Some(4));
+        // The same document parsed into a `Doc`: the same problems.
+        let doc = crate::json::Doc::parse(text).unwrap();
+        let by_doc = validate_doc(
+            SchemaId::CycloneDx16,
+            doc.root(),
+            &file,
+            Code::SbomSchemaViolation,
+            Severity::Warning,
+        );
+        assert_eq!(format!("{by_doc:?}"), format!("{ps:?}"));
     }
 }

@@ -22,8 +22,8 @@
 
 use std::collections::HashSet;
 
+use crate::json::doc::Val;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::diag::Problem;
 
@@ -119,7 +119,7 @@ struct CdxDependency<'a> {
 }
 
 /// Normalizes a detected CycloneDX document.
-pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
+pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
     let mut licenses = Licenses::default();
     let mut components = Vec::new();
@@ -127,7 +127,7 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
 
     // Depth-first, parents first: a stack of (value, pointer), children
     // pushed in reverse so they pop in document order.
-    let mut stack: Vec<(&Value, String)> = Vec::new();
+    let mut stack: Vec<(Val<'_>, String)> = Vec::new();
     push_children(doc, "", findings, &mut stack);
     while let Some((value, pointer)) = stack.pop() {
         if let Some((component, bom_ref)) =
@@ -164,9 +164,9 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     }
     for service in doc
         .get("services")
-        .and_then(Value::as_array)
+        .and_then(Val::as_array)
         .into_iter()
-        .flatten()
+        .flat_map(|a| a.iter())
     {
         collect_refs(service, "services", &mut known);
     }
@@ -183,13 +183,13 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
 }
 
 fn push_children<'v>(
-    parent: &'v Value,
+    parent: Val<'v>,
     pointer: &str,
     findings: &mut Findings<'_>,
-    stack: &mut Vec<(&'v Value, String)>,
+    stack: &mut Vec<(Val<'v>, String)>,
 ) {
     let list = format!("{pointer}/components");
-    let children = de::array(parent.get("components"), &list, "components", findings);
+    let children = de::array(parent, "components", &list, "components", findings);
     for (i, child) in children.iter().enumerate().rev() {
         stack.push((child, format!("{list}/{i}")));
     }
@@ -197,7 +197,7 @@ fn push_children<'v>(
 
 /// One component and its bom-ref as written (for the duplicate check).
 fn component<'v>(
-    value: &'v Value,
+    value: Val<'v>,
     pointer: &str,
     file: &str,
     licenses: &mut Licenses,
@@ -333,7 +333,7 @@ fn join<'s>(parts: impl Iterator<Item = &'s str>) -> String {
     out
 }
 
-fn subject(value: &Value, findings: &mut Findings<'_>) -> Option<Subject> {
+fn subject(value: Val<'_>, findings: &mut Findings<'_>) -> Option<Subject> {
     let c: CdxComponent<'_> = de::read(
         value,
         "/metadata/component",
@@ -360,27 +360,28 @@ fn subject(value: &Value, findings: &mut Findings<'_>) -> Option<Subject> {
 }
 
 /// Adds the `bom-ref` of `value` and of everything nested under `key`.
-fn collect_refs<'v>(value: &'v Value, key: &str, known: &mut HashSet<&'v str>) {
-    if let Some(r) = non_empty(value.get("bom-ref").and_then(Value::as_str)) {
+fn collect_refs<'v>(value: Val<'v>, key: &str, known: &mut HashSet<&'v str>) {
+    if let Some(r) = non_empty(value.get("bom-ref").and_then(Val::as_str)) {
         known.insert(r);
     }
     for child in value
         .get(key)
-        .and_then(Value::as_array)
+        .and_then(Val::as_array)
         .into_iter()
-        .flatten()
+        .flat_map(|a| a.iter())
     {
         collect_refs(child, key, known);
     }
 }
 
 fn dependencies(
-    doc: &Value,
+    doc: Val<'_>,
     known: &HashSet<&str>,
     findings: &mut Findings<'_>,
 ) -> Vec<Dependency> {
     let entries = de::array(
-        doc.get("dependencies"),
+        doc,
+        "dependencies",
         "/dependencies",
         "dependencies",
         findings,

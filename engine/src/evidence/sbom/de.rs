@@ -1,6 +1,6 @@
 //! Reading parts of an already parsed document into tolerant serde structs.
 //!
-//! The structs borrow their strings from the parsed `Value` (no copies for
+//! The structs borrow their strings from the parsed document (no copies for
 //! the thousands of components of a large SBOM), accept unknown fields (each
 //! producer adds its own) and make every field optional, so only a value of
 //! the wrong type can fail. serde's message then says what was expected but
@@ -9,9 +9,9 @@
 
 use serde::Deserialize;
 use serde::de::value::MapDeserializer;
-use serde_json::Value;
 
 use crate::diag::{Code, Problem};
+use crate::json::doc::{Arr, DocError, Kind, Val};
 use crate::json::escape_pointer_token;
 
 use super::findings::Findings;
@@ -19,7 +19,7 @@ use super::findings::Findings;
 /// Reads `value` (found at `pointer`) as a `T`, or reports an error naming
 /// `what` at the offending member and returns `None`.
 pub fn read<'a, T: Deserialize<'a>>(
-    value: &'a Value,
+    value: Val<'a>,
     pointer: &str,
     what: &str,
     format: &str,
@@ -46,13 +46,10 @@ pub fn read<'a, T: Deserialize<'a>>(
 }
 
 /// The first member of an object that `T` cannot read on its own, with why.
-fn culprit<'a, T: Deserialize<'a>>(value: &'a Value, pointer: &str) -> Option<(String, String)> {
-    let Value::Object(members) = value else {
-        return None;
-    };
+fn culprit<'a, T: Deserialize<'a>>(value: Val<'a>, pointer: &str) -> Option<(String, String)> {
+    let members = value.as_object()?;
     members.iter().find_map(|(key, member)| {
-        let one =
-            MapDeserializer::<_, serde_json::Error>::new(std::iter::once((key.as_str(), member)));
+        let one = MapDeserializer::<_, DocError>::new(std::iter::once((key, member)));
         T::deserialize(one).err().map(|e| {
             (
                 format!("{pointer}/{}", escape_pointer_token(key)),
@@ -62,19 +59,24 @@ fn culprit<'a, T: Deserialize<'a>>(value: &'a Value, pointer: &str) -> Option<(S
     })
 }
 
-/// The members of an array found at `pointer`, or an error when it is there
-/// but not an array. `null` counts as absent: the schema check reports it.
+/// The elements of the list `key` of `parent` (found at `pointer`), or an
+/// error when it is there but not an array. `null` counts as absent: the
+/// schema check reports it.
 pub fn array<'a>(
-    value: Option<&'a Value>,
+    parent: Val<'a>,
+    key: &str,
     pointer: &str,
     what: &str,
     findings: &mut Findings<'_>,
-) -> &'a [Value] {
-    match value {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            let found = kind(other);
+) -> Arr<'a> {
+    let Some(value) = parent.get(key) else {
+        return parent.empty_array();
+    };
+    match value.kind() {
+        Kind::Null => parent.empty_array(),
+        Kind::Array(items) => items,
+        _ => {
+            let found = kind(value);
             findings.error(Code::SbomSchemaViolation, |f| {
                 Problem::error(
                     Code::SbomSchemaViolation,
@@ -83,26 +85,27 @@ pub fn array<'a>(
                 .with_help(format!("write `{pointer}` as a JSON array"))
                 .at(f.at(pointer))
             });
-            &[]
+            parent.empty_array()
         }
     }
 }
 
 /// A JSON value's kind, for messages.
-pub fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+pub fn kind(value: Val<'_>) -> &'static str {
+    match value.kind() {
+        Kind::Null => "null",
+        Kind::Bool(_) => "a boolean",
+        Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) => "a number",
+        Kind::Str(_) => "a string",
+        Kind::Array(_) => "an array",
+        Kind::Object(_) => "an object",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Doc;
     use crate::source::SourceFile;
 
     #[derive(Deserialize, Default, Debug)]
@@ -117,9 +120,9 @@ mod tests {
     fn borrows_and_ignores_unknown_fields() {
         let text = r#"{"name": "x", "extra": [1, 2], "count": 3}"#;
         let file = SourceFile::from_text("t.json", text);
-        let v: Value = serde_json::from_str(text).unwrap();
+        let v = Doc::parse(text).unwrap();
         let mut f = Findings::new(&file);
-        let t: Thing<'_> = read(&v, "", "thing", "test", &mut f).unwrap();
+        let t: Thing<'_> = read(v.root(), "", "thing", "test", &mut f).unwrap();
         assert_eq!((t.name, t.count), (Some("x"), Some(3)));
         assert!(f.finish().0.is_empty());
     }
@@ -128,9 +131,9 @@ mod tests {
     fn points_at_the_member_of_the_wrong_type() {
         let text = "{\n  \"name\": \"x\",\n  \"count\": \"three\"\n}";
         let file = SourceFile::from_text("t.json", text);
-        let v: Value = serde_json::from_str(text).unwrap();
+        let v = Doc::parse(text).unwrap();
         let mut f = Findings::new(&file);
-        assert!(read::<Thing<'_>>(&v, "/things/0", "thing", "test", &mut f).is_none());
+        assert!(read::<Thing<'_>>(v.root(), "/things/0", "thing", "test", &mut f).is_none());
         let ps = f.finish().0;
         assert_eq!(ps.len(), 1);
         assert!(ps[0].is_error());
@@ -145,10 +148,11 @@ mod tests {
     #[test]
     fn non_arrays_are_reported() {
         let file = SourceFile::from_text("t.json", r#"{"components": {}}"#);
-        let v: Value = serde_json::from_str(file.text()).unwrap();
+        let v = Doc::parse(file.text()).unwrap();
         let mut f = Findings::new(&file);
-        assert!(array(v.get("components"), "/components", "components", &mut f).is_empty());
-        assert!(array(None, "/x", "x", &mut f).is_empty());
+        let root = v.root();
+        assert!(array(root, "components", "/components", "components", &mut f).is_empty());
+        assert!(array(root, "x", "/x", "x", &mut f).is_empty());
         let ps = f.finish().0;
         assert_eq!(ps.len(), 1);
         assert_eq!(ps[0].location.as_ref().unwrap().line, Some(1));

@@ -5,7 +5,7 @@
 //! "not this, but that" instead of a JSON syntax error or a wall of schema
 //! violations, so the user knows what to convert to.
 
-use serde_json::Value;
+use crate::json::doc::{Kind, Val};
 
 use crate::diag::{Code, Location, Problem};
 use crate::schema::SchemaId;
@@ -40,10 +40,10 @@ pub enum Detected<'a> {
 pub type Refusal = Box<Problem>;
 
 /// Recognizes a parsed JSON document.
-pub fn detect<'a>(file: &SourceFile, value: &'a Value) -> Result<Detected<'a>, Refusal> {
+pub fn detect<'a>(file: &SourceFile, value: Val<'a>) -> Result<Detected<'a>, Refusal> {
     let name = file.display();
     let at = |pointer: &str| crate::json::location_of(file, pointer);
-    let Value::Object(doc) = value else {
+    let Some(doc) = value.as_object() else {
         return Err(Box::new(
             Problem::error(
                 Code::SbomUnknownFormat,
@@ -73,7 +73,7 @@ pub fn detect<'a>(file: &SourceFile, value: &'a Value) -> Result<Detected<'a>, R
             ));
         }
         return cyclonedx(name, doc.get("specVersion")).map_err(|p| {
-            let pointer = if doc.contains_key("specVersion") {
+            let pointer = if doc.get("specVersion").is_some() {
                 "/specVersion"
             } else {
                 "/bomFormat"
@@ -84,7 +84,7 @@ pub fn detect<'a>(file: &SourceFile, value: &'a Value) -> Result<Detected<'a>, R
     if let Some(version) = doc.get("spdxVersion") {
         return spdx(name, version).map_err(|p| Box::new(p.at(at("/spdxVersion"))));
     }
-    let (message, help, pointer) = if doc.contains_key("specVersion") {
+    let (message, help, pointer) = if doc.get("specVersion").is_some() {
         (
             format!("`{name}` has a `specVersion` but no `bomFormat`"),
             format!("{SUPPORTED}; if this is CycloneDX, add `\"bomFormat\": \"CycloneDX\"`"),
@@ -104,17 +104,18 @@ pub fn detect<'a>(file: &SourceFile, value: &'a Value) -> Result<Detected<'a>, R
     ))
 }
 
-fn quoted(value: &Value) -> String {
-    match value {
-        Value::String(s) => format!("`{s}`"),
-        other => kind(other).to_owned(),
+fn quoted(value: Val<'_>) -> String {
+    match value.as_str() {
+        Some(s) => format!("`{s}`"),
+        None => kind(value).to_owned(),
     }
 }
 
-fn json_ld(name: &str, context: &Value) -> Problem {
-    let mentions_spdx = match context {
-        Value::String(s) => s.contains("spdx"),
-        other => other.to_string().contains("spdx"),
+fn json_ld(name: &str, context: Val<'_>) -> Problem {
+    let mentions_spdx = match context.kind() {
+        Kind::Str(s) => s.contains("spdx"),
+        // A `Val` debug-prints as its JSON text.
+        _ => format!("{context:?}").contains("spdx"),
     };
     if mentions_spdx {
         Problem::error(
@@ -133,8 +134,8 @@ fn json_ld(name: &str, context: &Value) -> Problem {
     }
 }
 
-fn cyclonedx<'a>(name: &str, version: Option<&'a Value>) -> Result<Detected<'a>, Refusal> {
-    let Some(spec) = version.and_then(Value::as_str) else {
+fn cyclonedx<'a>(name: &str, version: Option<Val<'a>>) -> Result<Detected<'a>, Refusal> {
+    let Some(spec) = version.and_then(Val::as_str) else {
         return Err(Box::new(
             Problem::error(
                 Code::SbomUnsupportedVersion,
@@ -172,7 +173,7 @@ fn cyclonedx<'a>(name: &str, version: Option<&'a Value>) -> Result<Detected<'a>,
     Ok(Detected::CycloneDx { spec, schema })
 }
 
-fn spdx<'a>(name: &str, version: &'a Value) -> Result<Detected<'a>, Refusal> {
+fn spdx<'a>(name: &str, version: Val<'a>) -> Result<Detected<'a>, Refusal> {
     let Some(spec) = version.as_str() else {
         return Err(Box::new(
             Problem::error(
@@ -359,8 +360,9 @@ mod tests {
 
     fn detect_text(text: &str) -> Result<Detected<'static>, Refusal> {
         let file = SourceFile::from_text("bom.json", text);
-        let value: &'static Value = Box::leak(Box::new(serde_json::from_str(text).unwrap()));
-        detect(&file, value)
+        let doc: &'static crate::json::Doc =
+            Box::leak(Box::new(crate::json::Doc::parse(text).unwrap()));
+        detect(&file, doc.root())
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!    invalid documents (a `licenseListVersion` of `3.28.0`, a license id not
 //!    in the schema's list) and a release gate must still read them. With
 //!    [`SbomOptions::strict_schema`] they are errors;
-//! 3. tolerant serde structs borrow from the parsed value and are normalized
+//! 3. tolerant serde structs borrow from the parsed document and are normalized
 //!    into [`Sbom`]. Only what cannot be worked around (a component without a
 //!    name, `components` that is not a list) is an error; the rest are
 //!    warnings pointing at the offending value.
@@ -50,18 +50,21 @@ pub struct SbomOptions {
 /// warnings included, when any of them is an error.
 pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>), Problems> {
     // The schema the text names (a guess) compiles, and the file's digest
-    // is computed, while the text is parsed.
-    let (value, ()) = crate::parallel::join(
-        || json::parse(file),
+    // is computed, while the text is parsed. It is parsed into the compact
+    // document, not a `serde_json::Value`: a 10,000-component SBOM's
+    // `Value` takes some 27 MiB, its document 6.
+    let (doc, ()) = crate::parallel::join(
+        || json::parse_doc(file),
         || {
             if let Some(id) = detect::sniff(file.text()) {
-                schema::prepare(id);
+                schema::prepare_for_docs(id);
             }
             file.sha256();
         },
     );
-    let value = value.map_err(|e| detect::not_json(file, e))?;
-    let detected = detect::detect(file, &value).map_err(|p| Problems::from(*p))?;
+    let doc = doc.map_err(|e| detect::not_json(file, e))?;
+    let value = doc.root();
+    let detected = detect::detect(file, value).map_err(|p| Problems::from(*p))?;
     let severity = if opts.strict_schema {
         Severity::Error
     } else {
@@ -76,7 +79,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
                 schema: Some(id), ..
             }
             | Detected::Spdx { schema: id, .. } => {
-                schema::validate(id, &value, file, Code::SbomSchemaViolation, severity)
+                schema::validate_doc(id, value, file, Code::SbomSchemaViolation, severity)
             }
             Detected::CycloneDx { spec, schema: None } => {
                 let mut p = Problem::warning(
@@ -95,9 +98,9 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
             let mut findings = Findings::new(file);
             let sbom = match detected {
                 Detected::CycloneDx { spec, .. } => {
-                    cyclonedx::normalize(&value, spec, &mut findings)
+                    cyclonedx::normalize(value, spec, &mut findings)
                 }
-                Detected::Spdx { spec, .. } => spdx::normalize(&value, spec, &mut findings),
+                Detected::Spdx { spec, .. } => spdx::normalize(value, spec, &mut findings),
             };
             (sbom, findings)
         },
@@ -106,7 +109,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
     // SBOM: freeing it on another thread took ~5 ms off a 10k-component
     // check but raised the peak at 100k by 20-40 MiB (the document was built
     // before the parsed tree's memory could be reused).
-    drop(value);
+    drop(doc);
     let mut findings = Findings::new(file);
     findings.extend(schema_problems);
     findings.append(normalized);
@@ -200,7 +203,7 @@ fn report_dangling(findings: &mut Findings<'_>, reference: &str, pointer: &str) 
 /// be an object with a name, and returns it with its name. Each way it falls
 /// short is an error at its pointer, and the item is skipped.
 fn read_item<'v, T: serde::Deserialize<'v>>(
-    value: &'v serde_json::Value,
+    value: json::doc::Val<'v>,
     pointer: &str,
     what: &str,
     format: &str,

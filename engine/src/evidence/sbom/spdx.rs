@@ -20,8 +20,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::json::doc::Val;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::findings::Findings;
 use super::model::{Component, Dependency, License, Sbom, SbomFormat, SourceRef, Subject};
@@ -93,7 +93,7 @@ struct Relationship<'a> {
 }
 
 /// Normalizes a detected SPDX 2.x document.
-pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
+pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
     let document: Document<'_> =
         de::read(doc, "", "document", FORMAT, findings).unwrap_or_default();
@@ -103,7 +103,7 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let mut components = Vec::new();
     // SPDXID → (index in `components`, pointer of its first use).
     let mut packages: HashMap<&str, (usize, String)> = HashMap::new();
-    let list = de::array(doc.get("packages"), "/packages", "packages", findings);
+    let list = de::array(doc, "packages", "/packages", "packages", findings);
     for (i, value) in list.iter().enumerate() {
         let pointer = format!("/packages/{i}");
         let Some((component, id)) = package(value, &pointer, &file, &mut licenses, findings) else {
@@ -125,8 +125,13 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     // Elements that exist but are not components: edges to them are dropped.
     let mut others: HashSet<&str> = HashSet::from([document_id]);
     for key in ["files", "snippets"] {
-        for item in doc.get(key).and_then(Value::as_array).into_iter().flatten() {
-            if let Some(id) = item.get("SPDXID").and_then(Value::as_str) {
+        for item in doc
+            .get(key)
+            .and_then(Val::as_array)
+            .into_iter()
+            .flat_map(|a| a.iter())
+        {
+            if let Some(id) = item.get("SPDXID").and_then(Val::as_str) {
                 others.insert(id);
             }
         }
@@ -179,7 +184,7 @@ pub fn normalize(doc: &Value, spec: &str, findings: &mut Findings<'_>) -> Sbom {
 
 /// One package as a component, with its SPDXID as written.
 fn package<'v>(
-    value: &'v Value,
+    value: Val<'v>,
     pointer: &str,
     file: &str,
     licenses: &mut Licenses,
@@ -267,12 +272,10 @@ fn supplier(agent: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-fn relationships<'v>(
-    doc: &'v Value,
-    findings: &mut Findings<'_>,
-) -> Vec<(usize, Relationship<'v>)> {
+fn relationships<'v>(doc: Val<'v>, findings: &mut Findings<'_>) -> Vec<(usize, Relationship<'v>)> {
     let list = de::array(
-        doc.get("relationships"),
+        doc,
+        "relationships",
         "/relationships",
         "relationships",
         findings,
