@@ -13,6 +13,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource, SourceSpan};
+
+use crate::json::Text;
 use serde::Serialize;
 
 /// How bad a problem is.
@@ -131,7 +133,7 @@ pub struct Location {
     /// 1-based column, in characters.
     pub column: Option<usize>,
     span: Option<SourceSpan>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<NamedSource<Text>>,
 }
 
 impl Location {
@@ -157,7 +159,7 @@ impl Location {
     }
 
     /// A byte range in a source text: line and column are derived from it.
-    pub fn span(file: impl Into<String>, text: &Arc<str>, range: std::ops::Range<usize>) -> Self {
+    pub fn span(file: impl Into<String>, text: &Text, range: std::ops::Range<usize>) -> Self {
         let (line, column) = crate::json::line_col(text, range.start.min(text.len()));
         Location::span_at(file, text, range, line, column)
     }
@@ -165,7 +167,7 @@ impl Location {
     /// A byte range whose line and column are already known.
     pub fn span_at(
         file: impl Into<String>,
-        text: &Arc<str>,
+        text: &Text,
         range: std::ops::Range<usize>,
         line: usize,
         column: usize,
@@ -443,7 +445,7 @@ mod tests {
 
     #[test]
     fn long_lines_get_no_snippet() {
-        let minified: Arc<str> = Arc::from(format!("{{\"a\": [{}0]}}", "1, ".repeat(50_000)));
+        let minified: Text = Arc::new(format!("{{\"a\": [{}0]}}", "1, ".repeat(50_000)));
         let far = Location::span_at("m.json", &minified, 100_000..100_001, 1, 100_001);
         assert!(far.source.is_none());
         assert_eq!(far.byte_range(), Some(100_000..100_001));
@@ -452,7 +454,7 @@ mod tests {
             near.source.is_none(),
             "the line is long even if the place is near its start"
         );
-        let pretty: Arc<str> = Arc::from("{\n  \"a\": 1\n}\n");
+        let pretty: Text = Arc::new("{\n  \"a\": 1\n}\n".to_owned());
         assert!(
             Location::span_at("p.json", &pretty, 4..7, 2, 3)
                 .source
@@ -477,7 +479,7 @@ mod tests {
 
     #[test]
     fn span_location_has_line_and_column() {
-        let text: Arc<str> = Arc::from("{\n  \"a\": 1,\n  \"b\": x\n}");
+        let text: Text = Arc::new("{\n  \"a\": 1,\n  \"b\": x\n}".to_owned());
         let loc = Location::span("f.json", &text, 19..20);
         assert_eq!((loc.line, loc.column), (Some(3), Some(8)));
         assert_eq!(loc.short(), "f.json:3:8");

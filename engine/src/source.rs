@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Code, Location, Problem};
+use crate::json::Text;
 
 /// Default cap on any single input file: far above real SBOMs (the largest in
 /// our corpus is 4 MB), far below what would exhaust memory.
@@ -21,7 +22,7 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 pub struct SourceFile {
     display: String,
     path: PathBuf,
-    text: Arc<str>,
+    text: Text,
     bom: bool,
     /// The digest, line starts and array element starts, made on first use:
     /// locating thousands of findings in a large file must not rescan it each
@@ -80,10 +81,12 @@ impl SourceFile {
             Some(rest) => (rest.to_owned(), true),
             None => (text, false),
         };
+        // The text is shared as read: an `Arc<str>` would be a second copy
+        // of it, and for a large SBOM a second copy resident to the end.
         Ok(SourceFile {
             display,
             path: path.to_path_buf(),
-            text: Arc::from(text),
+            text: Arc::new(text),
             bom,
             index: Arc::default(),
         })
@@ -94,7 +97,7 @@ impl SourceFile {
         let display = display.into();
         SourceFile {
             path: PathBuf::from(&display),
-            text: Arc::from(text),
+            text: Arc::new(text.to_owned()),
             display,
             bom: false,
             index: Arc::default(),
@@ -117,7 +120,7 @@ impl SourceFile {
     }
 
     /// The text, shared (for diagnostics).
-    pub fn shared_text(&self) -> &Arc<str> {
+    pub fn shared_text(&self) -> &Text {
         &self.text
     }
 

@@ -207,7 +207,7 @@ pub fn position_of(file: &SourceFile, pointer: &str) -> Location {
 }
 
 /// Shared text type used by sources and diagnostics.
-pub type Text = Arc<str>;
+pub type Text = Arc<String>;
 
 #[cfg(test)]
 mod tests {
