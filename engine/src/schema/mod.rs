@@ -232,13 +232,7 @@ pub fn validate_at(
     code: Code,
     severity: Severity,
 ) -> Vec<Problem> {
-    match compiled(id) {
-        // Most documents are valid, and answering that alone is cheaper than
-        // collecting no errors.
-        Ok(validator) if validator.is_valid(value) => Vec::new(),
-        Ok(validator) => report(id, validator.iter_errors(value), file, at, code, severity),
-        Err(e) => vec![does_not_compile(id, e)],
-    }
+    check(id, compiled(id), value, file, at, code, severity)
 }
 
 /// Like [`validate`], for a document parsed into a [`Doc`](crate::json::Doc) (an SBOM: its
@@ -250,18 +244,37 @@ pub fn validate_doc(
     code: Code,
     severity: Severity,
 ) -> Vec<Problem> {
-    match compiled_for_docs(id) {
-        Ok(validator) if validator.is_valid(value) => Vec::new(),
-        Ok(validator) => report(id, validator.iter_errors(value), file, "", code, severity),
-        Err(e) => vec![does_not_compile(id, e)],
-    }
+    check(id, compiled_for_docs(id), value, file, "", code, severity)
 }
 
-fn does_not_compile(id: SchemaId, e: &str) -> Problem {
-    Problem::error(
-        Code::Internal,
-        format!("embedded {} schema does not compile: {e}", id.name()),
-    )
+/// Checks `instance` (found at `at` in `file`) with schema `id` compiled for
+/// its representation.
+fn check<F: Json>(
+    id: SchemaId,
+    compiled: &'static Compiled<F>,
+    instance: F::Node<'_>,
+    file: &SourceFile,
+    at: &str,
+    code: Code,
+    severity: Severity,
+) -> Vec<Problem> {
+    match compiled {
+        // Most documents are valid, and answering that alone is cheaper than
+        // collecting no errors.
+        Ok(validator) if validator.is_valid(instance.clone()) => Vec::new(),
+        Ok(validator) => report(
+            id,
+            validator.iter_errors(instance),
+            file,
+            at,
+            code,
+            severity,
+        ),
+        Err(e) => vec![Problem::error(
+            Code::Internal,
+            format!("embedded {} schema does not compile: {e}", id.name()),
+        )],
+    }
 }
 
 /// One problem per violation (the first [`MAX_REPORTED`], then a count), of
