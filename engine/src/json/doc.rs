@@ -442,6 +442,19 @@ impl Builder {
         b
     }
 
+    /// Room for the document of JSON text `len` bytes long, from what real
+    /// SBOMs take (pretty-printed: a value per 27-42 bytes, a member per
+    /// 34-60, an array element per 118-303, a byte of distinct strings per
+    /// 2-6.4): large tables are made at about their size, not grown by
+    /// doubling, whose outgrown copies stay resident (the allocator keeps
+    /// freed pages for a while). Denser text grows the tables as before.
+    fn reserve_for(&mut self, len: usize) {
+        self.doc.cells.reserve(len / 24);
+        self.doc.members.reserve(len / 32);
+        self.doc.items.reserve(len / 112);
+        self.doc.text.reserve(len / 2);
+    }
+
     /// The document whose root is cell `root`, its tables no larger than
     /// they need to be.
     fn finish(mut self, root: u32) -> Doc {

@@ -17,6 +17,7 @@ impl Doc {
     /// line and column of what is wrong (a duplicate key's is at that key).
     pub fn parse(text: &str) -> Result<Doc, serde_json::Error> {
         let mut b = Builder::new();
+        b.reserve_for(text.len());
         let mut de = serde_json::Deserializer::from_str(text);
         let root = Seed(&mut b).deserialize(&mut de)?;
         de.end()?;
