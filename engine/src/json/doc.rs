@@ -11,9 +11,11 @@
 //!
 //! It is built by serialising anything that implements `Serialize` into it
 //! ([`Doc::build`]), so the input document needs no intermediate
-//! `serde_json::Value`, and it serialises back (`impl Serialize for Val`) to
-//! exactly the JSON text `serde_json` writes for the same value: member order,
-//! numbers and escapes included.
+//! `serde_json::Value`, or by parsing JSON text ([`Doc::parse`]: SBOMs), and
+//! it serialises back (`impl Serialize for Val`) to exactly the JSON text
+//! `serde_json` writes for the same value: member order, numbers and escapes
+//! included. A document can be checked against a JSON Schema ([`DocJson`])
+//! and read into serde types (`Val` is a `Deserializer`) where it is.
 //!
 //! Objects keep their members in order; one with more than
 //! [`INDEXED_OBJECT`] members also gets a sorted index so lookups in large maps
@@ -117,8 +119,20 @@ fn index_of(n: usize) -> Result<u32, DocError> {
 
 impl Doc {
     /// Serialises `value` into a document.
+    ///
+    /// `value` is serialised twice: once to count what the document's tables
+    /// will hold, then into tables made at that size. Grown by doubling
+    /// instead, their outgrown copies would stay resident (the allocator
+    /// keeps freed pages for a while): for a 100,000-component SBOM's input,
+    /// tens of megabytes.
     pub fn build<T: Serialize + ?Sized>(value: &T) -> Result<Doc, DocError> {
+        let mut counter = Builder {
+            count: Some(Sizes::default()),
+            ..Builder::default()
+        };
+        value.serialize(&mut counter)?;
         let mut b = Builder::new();
+        b.reserve(counter.count.unwrap_or_default());
         let root = value.serialize(&mut b)?;
         Ok(b.finish(root))
     }
@@ -432,6 +446,19 @@ struct Builder {
     pending_members: Vec<Member>,
     /// Strings stored once: every key, and short values.
     shared: foldhash::HashMap<Box<str>, Span>,
+    /// Counting instead of building: what the tables will hold.
+    count: Option<Sizes>,
+}
+
+/// What a document's tables hold, counted before building it (`text`: at
+/// most, since repeated values are stored once).
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+struct Sizes {
+    cells: usize,
+    items: usize,
+    members: usize,
+    index: usize,
+    text: usize,
 }
 
 impl Builder {
@@ -449,25 +476,37 @@ impl Builder {
     /// doubling, whose outgrown copies stay resident (the allocator keeps
     /// freed pages for a while). Denser text grows the tables as before.
     fn reserve_for(&mut self, len: usize) {
-        self.doc.cells.reserve(len / 24);
-        self.doc.members.reserve(len / 32);
-        self.doc.items.reserve(len / 112);
-        self.doc.text.reserve(len / 2);
+        self.reserve(Sizes {
+            cells: len / 24,
+            members: len / 32,
+            items: len / 112,
+            index: 0,
+            text: len / 2,
+        });
     }
 
-    /// The document whose root is cell `root`, its tables no larger than
-    /// they need to be.
+    fn reserve(&mut self, sizes: Sizes) {
+        self.doc.cells.reserve_exact(sizes.cells);
+        self.doc.items.reserve_exact(sizes.items);
+        self.doc.members.reserve_exact(sizes.members);
+        self.doc.index.reserve_exact(sizes.index);
+        self.doc.text.reserve_exact(sizes.text);
+    }
+
+    /// The document whose root is cell `root`. Its tables are not shrunk:
+    /// room reserved and never written takes no memory, while shrinking a
+    /// table to less than half its room copies it and leaves the old copy
+    /// resident.
     fn finish(mut self, root: u32) -> Doc {
         self.doc.root = root;
-        self.doc.cells.shrink_to_fit();
-        self.doc.items.shrink_to_fit();
-        self.doc.members.shrink_to_fit();
-        self.doc.index.shrink_to_fit();
-        self.doc.text.shrink_to_fit();
         self.doc
     }
 
     fn push(&mut self, cell: Cell) -> Result<u32, DocError> {
+        if let Some(count) = &mut self.count {
+            count.cells += 1;
+            return Ok(0);
+        }
         let i = index_of(self.doc.cells.len())?;
         self.doc.cells.push(cell);
         Ok(i)
@@ -476,6 +515,13 @@ impl Builder {
     /// Stores `s`; a key (`share`), or a short value while the table of
     /// shared strings has room, is stored once.
     fn span(&mut self, s: &str, share: bool) -> Result<Span, DocError> {
+        if let Some(count) = &mut self.count {
+            // Keys are few and stored once; values are counted in full.
+            if !share {
+                count.text += s.len();
+            }
+            return Ok(Span { start: 0, len: 0 });
+        }
         let shareable = share || s.len() <= SHARED_STRING;
         if shareable && let Some(span) = self.shared.get(s) {
             return Ok(*span);
@@ -500,6 +546,11 @@ impl Builder {
 
     /// Closes the array whose elements start at `mark` in `pending_items`.
     fn end_array(&mut self, mark: usize) -> Result<u32, DocError> {
+        if let Some(count) = &mut self.count {
+            count.items += self.pending_items.len().saturating_sub(mark);
+            self.pending_items.truncate(mark);
+            return self.push(Cell::Null);
+        }
         let first = index_of(self.doc.items.len())?;
         let len = index_of(self.pending_items.len().saturating_sub(mark))?;
         self.doc.items.extend(self.pending_items.drain(mark..));
@@ -508,6 +559,15 @@ impl Builder {
 
     /// Closes the object whose members start at `mark` in `pending_members`.
     fn end_object(&mut self, mark: usize) -> Result<u32, DocError> {
+        if let Some(count) = &mut self.count {
+            let members = self.pending_members.len().saturating_sub(mark);
+            count.members += members;
+            if members > INDEXED_OBJECT {
+                count.index += members;
+            }
+            self.pending_members.truncate(mark);
+            return self.push(Cell::Null);
+        }
         let first = index_of(self.doc.members.len())?;
         let count = self.pending_members.len().saturating_sub(mark);
         let len = index_of(count)?;
@@ -1047,6 +1107,34 @@ mod tests {
             big: 7,
         };
         same_text(&s);
+    }
+
+    #[test]
+    fn documents_are_built_in_tables_of_the_counted_size() {
+        let mut big = serde_json::Map::new();
+        for i in 0..40 {
+            big.insert(format!("k{i}"), json!([i, "v", {"n": null}]));
+        }
+        let value = json!({"a": [1, "x", {"b": false}], "big": big, "s": "long string value"});
+        let doc = Doc::build(&value).unwrap();
+        let mut counter = Builder {
+            count: Some(Sizes::default()),
+            ..Builder::default()
+        };
+        value.serialize(&mut counter).unwrap();
+        let counted = counter.count.unwrap();
+        // The null cell every document starts with is not counted.
+        assert_eq!(counted.cells + 1, doc.cells.len());
+        assert_eq!(counted.items, doc.items.len());
+        assert_eq!(counted.members, doc.members.len());
+        assert_eq!(counted.index, doc.index.len());
+        assert!(counted.text >= doc.text.len() - "abkbigsn".len() - 40 * 3);
+        // Made at their size: no table was grown past it.
+        assert_eq!(doc.cells.capacity(), doc.cells.len());
+        assert_eq!(doc.items.capacity(), doc.items.len());
+        assert_eq!(doc.members.capacity(), doc.members.len());
+        assert_eq!(doc.index.capacity(), doc.index.len());
+        assert!(doc.text.capacity() >= doc.text.len());
     }
 
     #[test]
