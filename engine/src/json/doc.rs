@@ -332,16 +332,44 @@ impl<'a> Arr<'a> {
     }
 
     /// The elements in order.
-    pub fn iter(self) -> impl ExactSizeIterator<Item = Val<'a>> + DoubleEndedIterator + 'a {
+    pub fn iter(self) -> ArrIter<'a> {
         let doc = self.doc;
         let start = self.first as usize;
-        doc.items
-            .get(start..start + self.len())
-            .unwrap_or_default()
-            .iter()
-            .map(move |&cell| Val { doc, cell })
+        let cells = doc.items.get(start..start + self.len()).unwrap_or_default();
+        ArrIter {
+            doc,
+            cells: cells.iter(),
+        }
     }
 }
+
+/// The elements of an [`Arr`], in order (a named type, so the JSON Schema
+/// validator can hold it without boxing it per array).
+#[derive(Clone, Debug)]
+pub struct ArrIter<'a> {
+    doc: &'a Doc,
+    cells: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Iterator for ArrIter<'a> {
+    type Item = Val<'a>;
+    fn next(&mut self) -> Option<Val<'a>> {
+        let doc = self.doc;
+        self.cells.next().map(|&cell| Val { doc, cell })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.cells.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for ArrIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let doc = self.doc;
+        self.cells.next_back().map(|&cell| Val { doc, cell })
+    }
+}
+
+impl ExactSizeIterator for ArrIter<'_> {}
 
 /// An object of a [`Doc`].
 #[derive(Clone, Copy, Debug)]
@@ -393,13 +421,35 @@ impl<'a> Obj<'a> {
     }
 
     /// The members in order.
-    pub fn iter(self) -> impl ExactSizeIterator<Item = (&'a str, Val<'a>)> + 'a {
-        let doc = self.doc;
-        self.members()
-            .iter()
-            .map(move |m| (doc.str(m.key), Val { doc, cell: m.value }))
+    pub fn iter(self) -> ObjIter<'a> {
+        ObjIter {
+            doc: self.doc,
+            members: self.members().iter(),
+        }
     }
 }
+
+/// The members of an [`Obj`], in order (named, as [`ArrIter`]).
+#[derive(Clone, Debug)]
+pub struct ObjIter<'a> {
+    doc: &'a Doc,
+    members: std::slice::Iter<'a, Member>,
+}
+
+impl<'a> Iterator for ObjIter<'a> {
+    type Item = (&'a str, Val<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        let doc = self.doc;
+        self.members
+            .next()
+            .map(|m| (doc.str(m.key), Val { doc, cell: m.value }))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.members.size_hint()
+    }
+}
+
+impl ExactSizeIterator for ObjIter<'_> {}
 
 impl Serialize for Val<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

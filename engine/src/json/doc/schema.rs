@@ -8,7 +8,7 @@ use jsonschema::json::{Array, Json, Node, NodeIdentity, Object};
 use jsonschema::types::JsonType;
 use serde_json::{Number, Value};
 
-use super::{Arr, Cell, Doc, Kind, Obj, Span, Val};
+use super::{Arr, ArrIter, Cell, Doc, Kind, Obj, ObjIter, Span, Val};
 
 /// The representation: validators compiled for it take a [`Val`].
 pub struct DocJson;
@@ -120,7 +120,7 @@ impl<'a> Node<'a, DocJson> for Val<'a> {
 impl<'a> Object<'a, DocJson> for Obj<'a> {
     type Node = Val<'a>;
     type MemberName = &'a str;
-    type MembersIter = Box<dyn Iterator<Item = (&'a str, Val<'a>)> + 'a>;
+    type MembersIter = ObjIter<'a>;
 
     fn len(&self) -> usize {
         Obj::len(*self)
@@ -131,20 +131,20 @@ impl<'a> Object<'a, DocJson> for Obj<'a> {
     }
 
     fn members(&self) -> Self::MembersIter {
-        Box::new(self.iter())
+        self.iter()
     }
 }
 
 impl<'a> Array<'a, DocJson> for Arr<'a> {
     type Node = Val<'a>;
-    type ElementsIter = Box<dyn Iterator<Item = Val<'a>> + 'a>;
+    type ElementsIter = ArrIter<'a>;
 
     fn len(&self) -> usize {
         Arr::len(*self)
     }
 
     fn elements(&self) -> Self::ElementsIter {
-        Box::new(self.iter())
+        self.iter()
     }
 
     /// `uniqueItems` (CycloneDX asks it of `components`) on the document
