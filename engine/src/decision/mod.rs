@@ -164,6 +164,10 @@ pub(crate) fn decide_bundle(
             let outcome = match eval {
                 RuleEval::Error(e) => Outcome::Error(e),
                 RuleEval::Ran { deny, warn } => {
+                    // Made at their size: a finding is large, and a list
+                    // outgrown by doubling leaves its old copies resident.
+                    violations.reserve_exact(deny.len());
+                    warnings.reserve_exact(warn.len());
                     for v in deny {
                         match waivers.cover(&rule.id, &v) {
                             Some(id) => waived.push(finding(v, Some(id))),
