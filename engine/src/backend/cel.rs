@@ -26,8 +26,9 @@ use std::sync::{Arc, OnceLock};
 
 use cel::objects::{Key, Map as CelMap};
 use cel::{Context, Env, Program, Value as CelValue};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
+use super::cel_fast::RuleValue;
 use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
 use crate::diag::{Code, Location, Problem};
 use crate::json::Doc;
@@ -484,10 +485,15 @@ impl Session for CelSession {
                 .collect();
             // Anything but a bool or a list of violations, like every error,
             // is the crate's to report in its own words.
-            match fast.eval(&vars) {
-                Ok(Value::Bool(ok)) => return verdict(ok, &rule.title),
-                Ok(Value::Array(items)) => return violations(items, &rule.title),
-                Ok(_) | Err(_) => {}
+            match fast.eval_rule(&vars, &rule.title) {
+                Ok(RuleValue::Bool(ok)) => return verdict(ok, &rule.title),
+                Ok(RuleValue::Violations(Ok(deny))) => {
+                    return RuleEval::Ran { deny, warn: vec![] };
+                }
+                Ok(RuleValue::Violations(Err(e))) => {
+                    return RuleEval::Error(format!("CEL result: {e}"));
+                }
+                Ok(RuleValue::Other) | Err(_) => {}
             }
         }
         self.eval_with_crate(rule)
@@ -550,10 +556,7 @@ fn verdict(ok: bool, title: &str) -> RuleEval {
         deny: if ok {
             vec![]
         } else {
-            vec![Violation {
-                msg: title.to_owned(),
-                details: Map::new(),
-            }]
+            vec![Violation::new(title)]
         },
         warn: vec![],
     }
@@ -663,7 +666,7 @@ mod tests {
             RuleEval::Ran { deny, .. } => {
                 assert_eq!(deny.len(), 1);
                 assert_eq!(deny[0].msg, "big 2");
-                assert_eq!(deny[0].details["n"], 2);
+                assert_eq!(deny[0].details.to_map()["n"], 2);
             }
             e => panic!("{e:?}"),
         }

@@ -32,6 +32,7 @@ use std::sync::Arc;
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 use serde_json::{Number, Value as Json};
 
+use super::{Detail, Details, Violation};
 use crate::json::doc::{Arr, Kind, Obj, Val};
 
 /// Deepest syntax tree translated: evaluation recurses once per level, and
@@ -54,6 +55,7 @@ impl FastProgram {
     /// Evaluates against the input's top-level names and `params`, given as
     /// `(name, value)` pairs. The result is what `from_cel` makes of the
     /// crate's result; [`Fallback`] when the crate must decide.
+    #[cfg(test)]
     pub(crate) fn eval<'a>(&'a self, vars: &[(&str, Val<'a>)]) -> Result<Json, Fallback> {
         let mut cx = Cx {
             vars,
@@ -63,10 +65,86 @@ impl FastProgram {
         to_json(&value)
     }
 
+    /// Evaluates a rule: as [`eval`](Self::eval), but a list is read into
+    /// violations directly (`title` the message of those without `msg`),
+    /// without a JSON value of each first.
+    pub(crate) fn eval_rule<'a>(&'a self, vars: &[(&str, Val<'a>)], title: &str) -> Res<RuleValue> {
+        let mut cx = Cx {
+            vars,
+            locals: Vec::new(),
+        };
+        let value = eval(&self.root, &mut cx)?;
+        if let V::Bool(ok) = value {
+            return Ok(RuleValue::Bool(ok));
+        }
+        let Some(items) = value.list() else {
+            return Ok(RuleValue::Other);
+        };
+        // Every element is read, even after one that is not a violation: any
+        // of them may be the crate's to decide, as when the whole list was
+        // made JSON first.
+        let mut deny = Vec::with_capacity(items.len());
+        let mut wrong = None;
+        for item in items.iter() {
+            match violation(&item, title)? {
+                Ok(v) => deny.push(v),
+                Err(e) => {
+                    wrong.get_or_insert(e);
+                }
+            }
+        }
+        Ok(RuleValue::Violations(match wrong {
+            Some(e) => Err(e),
+            None => Ok(deny),
+        }))
+    }
+
     /// The program of a tree [`cel_parse`](super::cel_parse) built.
     pub(super) fn new(root: Node) -> FastProgram {
         FastProgram { root }
     }
+}
+
+/// What a rule's expression gave, as [`FastProgram::eval_rule`] reads it.
+pub(crate) enum RuleValue {
+    /// A verdict.
+    Bool(bool),
+    /// A list, read into violations (or why an element is not one).
+    Violations(Result<Vec<Violation>, String>),
+    /// Anything else: the crate reports it in its own words.
+    Other,
+}
+
+/// A list element as a violation: what `Violation::from_value` reads from
+/// its JSON value, made directly for a map (the usual result).
+fn violation(v: &V<'_>, title: &str) -> Res<Result<Violation, String>> {
+    let V::Map(map) = v else {
+        return Ok(Violation::from_value(to_json(v)?, title));
+    };
+    // The keys in `to_json`'s order, then `msg` out as `from_value` takes it.
+    let mut entries = map
+        .iter()
+        .map(|(k, v)| Ok((k.str().ok_or(Fallback)?, v)))
+        .collect::<Res<Vec<_>>>()?;
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let msg = match entries.iter().position(|(k, _)| *k == "msg") {
+        Some(at) => match entries.swap_remove(at).1.str() {
+            Some(msg) => msg.to_owned(),
+            None => return Ok(Violation::from_value(to_json(v)?, title)),
+        },
+        None => title.to_owned(),
+    };
+    let details = entries
+        .into_iter()
+        .map(|(k, v)| {
+            let detail = match v.str() {
+                Some(s) => Detail::Str(s.into()),
+                None => Detail::Json(Box::new(to_json(v)?)),
+            };
+            Ok((k, detail))
+        })
+        .collect::<Res<Details>>()?;
+    Ok(Ok(Violation { msg, details }))
 }
 
 /// Translates the crate's parsed expression (`Program::expression()`), or
@@ -1373,7 +1451,9 @@ pub(super) mod tests {
         let Some(fast) = compile(program.expression()) else {
             return Outcome::NotCompiled;
         };
-        match (fast.eval(&vars(input)), slow) {
+        let fast_json = fast.eval(&vars(input));
+        rule_value_agrees(&fast, &vars(input), &fast_json, expr);
+        match (fast_json, slow) {
             (Ok(f), Ok(s)) => {
                 assert_eq!(f, s, "`{expr}`: fast and crate differ");
                 Outcome::Fast
@@ -1381,6 +1461,51 @@ pub(super) mod tests {
             (Ok(f), Err(e)) => panic!("`{expr}`: fast gave {f}, the crate failed: {e}"),
             (Err(Fallback), Ok(_)) => Outcome::FellBack,
             (Err(Fallback), Err(_)) => Outcome::BothFailed,
+        }
+    }
+
+    /// `eval_rule` reads what `eval` gives as a rule's result would be read.
+    fn rule_value_agrees(
+        fast: &FastProgram,
+        vars: &[(&str, Val<'_>)],
+        json: &Res<Json>,
+        expr: &str,
+    ) {
+        let rule = fast.eval_rule(vars, "title");
+        match (json, rule) {
+            (Ok(Json::Bool(a)), Ok(RuleValue::Bool(b))) => assert_eq!(*a, b, "`{expr}`"),
+            (Ok(Json::Array(items)), Ok(RuleValue::Violations(got))) => {
+                let want = items
+                    .iter()
+                    .map(|v| Violation::from_value(v.clone(), "title"))
+                    .collect::<Result<Vec<_>, _>>();
+                assert_eq!(got, want, "`{expr}`");
+                if let Ok(got) = got {
+                    let serialised: Vec<Json> = got
+                        .iter()
+                        .map(|v| serde_json::to_value(v).unwrap())
+                        .collect();
+                    let mut want = items.clone();
+                    for item in want.iter_mut().filter_map(Json::as_object_mut) {
+                        item.entry("msg").or_insert_with(|| json!("title"));
+                    }
+                    for (g, w) in serialised.iter().zip(&want) {
+                        match w {
+                            Json::String(s) => assert_eq!(g, &json!({"msg": s}), "`{expr}`"),
+                            _ => assert_eq!(g, w, "`{expr}`"),
+                        }
+                    }
+                }
+            }
+            (Ok(Json::Bool(_) | Json::Array(_)), other) => {
+                panic!("`{expr}`: eval_rule gave {:?}", other.map(|_| ()))
+            }
+            (Ok(_), Ok(RuleValue::Other))
+            | (Err(Fallback), Err(Fallback) | Ok(RuleValue::Other)) => {}
+            (_, other) => panic!(
+                "`{expr}`: eval_rule gave {:?} for {json:?}",
+                other.map(|_| ())
+            ),
         }
     }
 

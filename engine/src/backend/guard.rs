@@ -468,10 +468,7 @@ mod tests {
                 deny: vec![index_violation(index)],
                 warn: names
                     .into_iter()
-                    .map(|msg| crate::backend::Violation {
-                        msg,
-                        details: serde_json::Map::new(),
-                    })
+                    .map(crate::backend::Violation::new)
                     .collect(),
             }
         }
@@ -504,10 +501,7 @@ mod tests {
     }
 
     fn index_violation(index: usize) -> crate::backend::Violation {
-        crate::backend::Violation {
-            msg: index.to_string(),
-            details: serde_json::Map::new(),
-        }
+        crate::backend::Violation::new(index.to_string())
     }
 
     fn run(indices: Vec<usize>, threads: usize) -> Vec<RuleEval> {

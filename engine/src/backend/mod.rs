@@ -14,12 +14,15 @@ mod cel_regex;
 pub mod guard;
 pub(crate) mod rego;
 mod rego_recursion;
+mod violation;
 
 use std::sync::{Arc, OnceLock};
 
 use crate::json::{Doc, DocError};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+pub use violation::{Detail, Details, KNOWN_KEYS, Violation};
 
 /// The languages rules can be written in.
 #[derive(
@@ -40,48 +43,6 @@ impl Language {
             Language::Rego => "rego",
             Language::Cel => "cel",
         }
-    }
-}
-
-/// One violation a rule reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Violation {
-    /// What is wrong.
-    pub msg: String,
-    /// Everything else the rule said about it (`purl`, `artifact`, `region`,
-    /// `pointer`, ...), as the rule wrote it.
-    #[serde(skip_serializing_if = "Map::is_empty", flatten)]
-    pub details: Map<String, Value>,
-}
-
-impl Violation {
-    /// Reads a rule result: a string, or an object with `msg` and details.
-    pub fn from_value(v: Value, default_msg: &str) -> Result<Violation, String> {
-        match v {
-            Value::String(msg) => Ok(Violation {
-                msg,
-                details: Map::new(),
-            }),
-            Value::Object(mut details) => {
-                let msg = match details.remove("msg") {
-                    Some(Value::String(s)) => s,
-                    None => default_msg.to_owned(),
-                    Some(other) => {
-                        return Err(format!("`msg` must be a string, found `{other}`"));
-                    }
-                };
-                Ok(Violation { msg, details })
-            }
-            other => Err(format!(
-                "a result must be a string or an object with `msg`, found `{}`",
-                truncate(&other.to_string(), 80)
-            )),
-        }
-    }
-
-    /// A string detail, if present.
-    pub fn detail(&self, key: &str) -> Option<&str> {
-        self.details.get(key).and_then(Value::as_str)
     }
 }
 

@@ -338,23 +338,35 @@ fn ran(deny: Option<(&str, regorus::Value)>, warn: Option<(&str, regorus::Value)
 
 /// The violations of a `deny` / `warn` set.
 fn violations(path: &str, v: regorus::Value) -> Result<Vec<Violation>, String> {
-    let json = match v {
-        regorus::Value::Undefined => return Ok(Vec::new()),
-        v => serde_json::to_value(&v).map_err(|e| e.to_string())?,
-    };
-    let items = match json {
-        serde_json::Value::Array(items) => items,
+    match &v {
+        regorus::Value::Undefined => Ok(Vec::new()),
+        regorus::Value::Set(items) => read_violations(path, items.iter()),
+        regorus::Value::Array(items) => read_violations(path, items.iter()),
         other => {
-            return Err(format!(
+            let json = serde_json::to_value(other).map_err(|e| e.to_string())?;
+            Err(format!(
                 "`{path}` must be a set of results, found `{}`",
-                super::truncate(&other.to_string(), 80)
-            ));
+                super::truncate(&json.to_string(), 80)
+            ))
         }
-    };
-    items
-        .into_iter()
-        .map(|v| Violation::from_value(v, "policy violation").map_err(|e| format!("`{path}`: {e}")))
-        .collect()
+    }
+}
+
+/// Reads results one at a time: a JSON value of each, never of the whole set
+/// (thousands of results would all be held twice).
+fn read_violations<'v>(
+    path: &str,
+    items: impl ExactSizeIterator<Item = &'v regorus::Value>,
+) -> Result<Vec<Violation>, String> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let json = serde_json::to_value(item).map_err(|e| e.to_string())?;
+        out.push(
+            Violation::from_value(json, "policy violation")
+                .map_err(|e| format!("`{path}`: {e}"))?,
+        );
+    }
+    Ok(out)
 }
 
 impl Prepared {
@@ -872,7 +884,7 @@ warn contains "empty" if count(input.xs) == 0
             RuleEval::Ran { deny, warn } => {
                 assert_eq!(deny.len(), 1);
                 assert_eq!(deny[0].msg, "too many: 3");
-                assert_eq!(deny[0].details["n"], 3);
+                assert_eq!(deny[0].details.to_map()["n"], 3);
                 assert!(warn.is_empty());
             }
             e => panic!("{e:?}"),
@@ -1109,9 +1121,9 @@ deny contains "c undefined" if not c
                 assert!(got.contains(&want), "{want} on {ts}: {deny:?}");
             }
             let object = deny.iter().find(|v| v.details.get("n").is_some());
-            let object = object.map(|v| (&v.details["m"], &v.details["n"]));
+            let object = object.map(|v| v.details.to_map());
             assert_eq!(
-                object,
+                object.as_ref().map(|d| (&d["m"], &d["n"])),
                 Some((&json!({"cargo": "rust", "npm": "js"}), &json!(2))),
                 "{ts}"
             );

@@ -11,9 +11,8 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
-use crate::backend::{Language, RuleEval, Violation};
+use crate::backend::{Details, Language, RuleEval, Violation};
 use crate::bundle::{Bundle, Rule, RuleSeverity};
 use crate::diag::{Location, Problem};
 use crate::evidence::EvidenceKind;
@@ -76,8 +75,8 @@ pub struct Finding {
     /// What the rule said.
     pub msg: String,
     /// The rule's details (`purl`, `artifact`, ...).
-    #[serde(skip_serializing_if = "Map::is_empty")]
-    pub details: Map<String, Value>,
+    #[serde(skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
     /// Where in the evidence, when it can be told.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -336,7 +335,7 @@ pub type Warnings = Vec<Problem>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn finding(file: &str, line: usize, msg: &str, details: Value) -> Finding {
         let mut location = Location::file(file);
@@ -344,7 +343,7 @@ mod tests {
         location.column = Some(1);
         Finding {
             msg: msg.to_owned(),
-            details: details.as_object().cloned().unwrap_or_default(),
+            details: details.as_object().cloned().unwrap_or_default().into(),
             location: Some(location),
             waiver: None,
         }

@@ -147,10 +147,10 @@ fn findings(rule: &RuleResult) -> impl Iterator<Item = (Kind, &Finding)> {
 fn subject(f: &Finding) -> Vec<&str> {
     let mut parts: Vec<&str> = ["purl", "artifact", "region"]
         .into_iter()
-        .filter_map(|k| f.details.get(k).and_then(|v| v.as_str()))
+        .filter_map(|k| f.details.str(k))
         .collect();
     if parts.is_empty()
-        && let Some(c) = f.details.get("component").and_then(|v| v.as_str())
+        && let Some(c) = f.details.str("component")
     {
         parts.push(c);
     }
@@ -186,7 +186,7 @@ pub(crate) mod tests {
         let waivers = waiver::load(&file).unwrap();
         let finding = |msg: &str, details: serde_json::Value, line: Option<usize>| Finding {
             msg: msg.to_owned(),
-            details: details.as_object().cloned().unwrap_or_default(),
+            details: details.as_object().cloned().unwrap_or_default().into(),
             location: line.map(|l| {
                 let mut loc = Location::file("ev/sbom.json").with_pointer("/components/0");
                 loc.line = Some(l);

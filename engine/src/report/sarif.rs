@@ -140,10 +140,10 @@ fn add_locations(r: &mut Map<String, Value>, f: &Finding) {
         location.insert("physicalLocation".into(), Value::Object(physical));
     }
     let mut logical = Vec::new();
-    if let Some(purl) = f.details.get("purl").and_then(Value::as_str) {
+    if let Some(purl) = f.details.str("purl") {
         logical.push(json!({ "fullyQualifiedName": purl, "kind": "module" }));
     }
-    if let Some(artifact) = f.details.get("artifact").and_then(Value::as_str) {
+    if let Some(artifact) = f.details.str("artifact") {
         logical.push(json!({ "name": artifact, "fullyQualifiedName": artifact }));
     }
     if !logical.is_empty() {

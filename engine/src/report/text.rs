@@ -44,12 +44,12 @@ impl Text {
 fn item(f: &Finding) -> String {
     let mut parts = Vec::new();
     for key in ["purl", "artifact", "region"] {
-        if let Some(v) = f.details.get(key).and_then(|v| v.as_str()) {
+        if let Some(v) = f.details.str(key) {
             parts.push(v.to_owned());
         }
     }
     if parts.is_empty()
-        && let Some(v) = f.details.get("component").and_then(|v| v.as_str())
+        && let Some(v) = f.details.str("component")
     {
         parts.push(v.to_owned());
     }
