@@ -553,8 +553,7 @@ pub fn match_sboms<'a>(
                         ),
                     )
                     .with_help("record the component's version in the SBOM")
-                    .at(Location::file(c.source.file.clone())
-                        .with_pointer(c.source.pointer.clone())),
+                    .at(Location::file(&*c.source.file).with_pointer(c.source.pointer.clone())),
                 );
                 continue;
             };

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::evidence::sbom::{Component, License, SbomFormat, SourceRef};
+use crate::evidence::sbom::{Component, SbomFormat, SourceRef};
 
 /// Real advisories (see testdata/ORIGIN.md).
 const FIXTURES: [(&str, &str); 8] = [
@@ -64,11 +64,11 @@ fn component(i: usize, purl: &str, version: Option<&str>) -> Component {
         version: version.map(str::to_owned),
         purl: Some(purl.to_owned()),
         kind: "library".to_owned(),
-        license: License::default(),
+        license: Default::default(),
         hashes: BTreeMap::new(),
         supplier: None,
         source: SourceRef {
-            file: "sbom/app.cdx.json".to_owned(),
+            file: "sbom/app.cdx.json".into(),
             pointer: format!("/components/{i}"),
         },
     }

@@ -21,6 +21,7 @@
 //!   name nothing in the document are dangling.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::json::doc::Val;
 use serde::Deserialize;
@@ -121,9 +122,11 @@ struct CdxDependency<'a> {
 /// Normalizes a detected CycloneDX document.
 pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
+    let shared_file: Arc<str> = Arc::from(file.as_str());
     let mut licenses = Licenses::default();
-    let mut components = Vec::new();
-    let mut first_use: foldhash::HashMap<&str, String> = foldhash::HashMap::default();
+    let mut components: Vec<Component> = Vec::with_capacity(count_components(doc));
+    // bom-ref → the index in `components` of the component that has it first.
+    let mut first_use: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
 
     // Depth-first, parents first: a stack of (value, pointer), children
     // pushed in reverse so they pop in document order.
@@ -131,18 +134,18 @@ pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom 
     push_children(doc, "", findings, &mut stack);
     while let Some((value, pointer)) = stack.pop() {
         if let Some((component, bom_ref)) =
-            component(value, &pointer, &file, &mut licenses, findings)
+            component(value, &pointer, &shared_file, &mut licenses, findings)
         {
             if let Some(bom_ref) = bom_ref {
-                match first_use.get(bom_ref) {
+                match first_use.get(bom_ref).and_then(|&i| components.get(i)) {
                     Some(first) => super::report_duplicate_ref(
                         findings,
                         bom_ref,
                         &format!("{pointer}/bom-ref"),
-                        first,
+                        &first.source.pointer,
                     ),
                     None => {
-                        first_use.insert(bom_ref, pointer.clone());
+                        first_use.insert(bom_ref, components.len());
                     }
                 }
             }
@@ -182,6 +185,22 @@ pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom 
     }
 }
 
+/// How many components the document lists, nested ones included (a list
+/// that is not one counts nothing): the list of components is made at its
+/// size, as a component is large and a list outgrown by doubling leaves its
+/// old copies resident.
+fn count_components(doc: Val<'_>) -> usize {
+    let mut count = 0;
+    let mut parents = vec![doc];
+    while let Some(parent) = parents.pop() {
+        if let Some(children) = parent.get("components").and_then(Val::as_array) {
+            count += children.len();
+            parents.extend(children.iter().filter(|c| c.get("components").is_some()));
+        }
+    }
+    count
+}
+
 fn push_children<'v>(
     parent: Val<'v>,
     pointer: &str,
@@ -199,7 +218,7 @@ fn push_children<'v>(
 fn component<'v>(
     value: Val<'v>,
     pointer: &str,
-    file: &str,
+    file: &Arc<str>,
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
 ) -> Option<(Component, Option<&'v str>)> {
@@ -231,7 +250,7 @@ fn component<'v>(
         hashes,
         supplier: supplier.map(str::to_owned),
         source: SourceRef {
-            file: file.to_owned(),
+            file: Arc::clone(file),
             pointer: pointer.to_owned(),
         },
     };
@@ -246,7 +265,7 @@ fn component_license(
     pointer: &str,
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
-) -> License {
+) -> Arc<License> {
     let only_concluded = choices.iter().any(LicenseChoice::concluded);
     // Each part of the joined expression: its text, and where it is (the
     // pointer is written only for a problem to report).
@@ -273,7 +292,7 @@ fn component_license(
         }
     }
     let mut result = match parts.as_slice() {
-        [] => License::default(),
+        [] => licenses.none(),
         [part @ (only, _, _)] => {
             let parsed = licenses.parse(only);
             super::report_license(findings, &parsed, component, || at(part), only);
@@ -306,7 +325,9 @@ fn component_license(
             parsed
         }
     };
-    result.names = names;
+    if !names.is_empty() {
+        Arc::make_mut(&mut result).names = names;
+    }
     result
 }
 
@@ -500,10 +521,41 @@ mod tests {
     }
 
     #[test]
+    fn components_with_the_same_licenses_share_them() {
+        let text = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+          {"type": "library", "name": "a", "licenses": [{"license": {"id": "MIT"}}]},
+          {"type": "library", "name": "b", "licenses": [{"expression": "MIT"}]},
+          {"type": "library", "name": "c", "licenses": [{"license": {"id": "MIT"}}, {"license": {"name": "Custom"}}]},
+          {"type": "library", "name": "d"},
+          {"type": "library", "name": "e"}]}"#;
+        let (sbom, _) = load_text(text);
+        let [a, b, c, d, e] = &sbom.components[..] else {
+            panic!("{:?}", sbom.components)
+        };
+        assert!(Arc::ptr_eq(&a.license, &b.license));
+        assert!(Arc::ptr_eq(&d.license, &e.license));
+        assert!(
+            !Arc::ptr_eq(&a.license, &c.license),
+            "c has names of its own"
+        );
+        assert_eq!(
+            (&c.license.ids, &c.license.names),
+            (&a.license.ids, &vec!["Custom".to_owned()])
+        );
+        assert!(a.license.names.is_empty(), "c's names are not a's");
+        assert_eq!(d.license.expression, None);
+    }
+
+    #[test]
     fn flattens_nested_components_parents_first() {
         let (sbom, warnings) = load_text(NESTED);
         let names: Vec<_> = sbom.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a", "a-inner", "a-inner-inner", "a2", "b"]);
+        assert_eq!(
+            sbom.components.capacity(),
+            5,
+            "counted before they were read"
+        );
         let pointers: Vec<_> = sbom
             .components
             .iter()
@@ -597,7 +649,14 @@ mod tests {
             Some("/components/0/licenses/1/license/id")
         );
         assert!(!sbom.components[0].license.valid);
-        assert!(warnings.iter().any(|p| p.code == Code::SbomDuplicateRef));
+        let twice = warnings
+            .iter()
+            .find(|p| p.code == Code::SbomDuplicateRef)
+            .unwrap();
+        assert_eq!(
+            twice.message,
+            "`x` identifies two components (first at `/components/0`)"
+        );
 
         let unnamed = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": "library"}]}"#;
         let err = load(

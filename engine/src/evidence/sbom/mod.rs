@@ -25,6 +25,8 @@ mod license;
 mod model;
 mod spdx;
 
+use std::sync::Arc;
+
 use crate::diag::{Code, Problem, Problems, Severity};
 use crate::json;
 use crate::schema;
@@ -123,17 +125,23 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
 /// few dozen expressions thousands of times.
 #[derive(Default)]
 struct Licenses {
-    cache: foldhash::HashMap<String, License>,
+    cache: foldhash::HashMap<String, Arc<License>>,
+    none: Arc<License>,
 }
 
 impl Licenses {
-    fn parse(&mut self, expr: &str) -> License {
+    fn parse(&mut self, expr: &str) -> Arc<License> {
         if let Some(known) = self.cache.get(expr) {
-            return known.clone();
+            return Arc::clone(known);
         }
-        let license = parse_license_expression(expr);
-        self.cache.insert(expr.to_owned(), license.clone());
+        let license = Arc::new(parse_license_expression(expr));
+        self.cache.insert(expr.to_owned(), Arc::clone(&license));
         license
+    }
+
+    /// No license given.
+    fn none(&self) -> Arc<License> {
+        Arc::clone(&self.none)
     }
 }
 

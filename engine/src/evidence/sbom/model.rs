@@ -6,6 +6,7 @@
 //! test them without guarding each access.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -68,8 +69,10 @@ pub struct Component {
     /// (`_` written as `-`). `library` when the document gives none.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Licensing.
-    pub license: License,
+    /// Licensing: shared by every component with the same license entries
+    /// (the license is parsed once per distinct expression, and large SBOMs
+    /// use a few dozen).
+    pub license: Arc<License>,
     /// Hashes by normalized algorithm name (`sha256`, `sha512`, `sha1`, `md5`, ...),
     /// lowercase hex.
     pub hashes: BTreeMap<String, String>,
@@ -108,8 +111,9 @@ pub struct License {
 /// Where a normalized item came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceRef {
-    /// The file as the user named it.
-    pub file: String,
+    /// The file as the user named it (one string shared by every item of
+    /// the file).
+    pub file: Arc<str>,
     /// JSON pointer to the item in that file.
     pub pointer: String,
 }

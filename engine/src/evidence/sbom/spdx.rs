@@ -19,12 +19,13 @@
 //!   or `documentDescribes`); with none or several, it is the document name.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::json::doc::Val;
 use serde::Deserialize;
 
 use super::findings::Findings;
-use super::model::{Component, Dependency, License, Sbom, SbomFormat, SourceRef, Subject};
+use super::model::{Component, Dependency, Sbom, SbomFormat, SourceRef, Subject};
 use super::{Licenses, de, hash, license_text, non_empty};
 
 const FORMAT: &str = "SPDX";
@@ -95,18 +96,21 @@ struct Relationship<'a> {
 /// Normalizes a detected SPDX 2.x document.
 pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
+    let shared_file: Arc<str> = Arc::from(file.as_str());
     let document: Document<'_> =
         de::read(doc, "", "document", FORMAT, findings).unwrap_or_default();
     let document_id = non_empty(document.id).unwrap_or("SPDXRef-DOCUMENT");
 
     let mut licenses = Licenses::default();
-    let mut components = Vec::new();
+    let list = de::array(doc, "packages", "/packages", "packages", findings);
+    // Made at its size: see `cyclonedx::count_components`.
+    let mut components = Vec::with_capacity(list.len());
     // SPDXID → (index in `components`, pointer of its first use).
     let mut packages: HashMap<&str, (usize, String)> = HashMap::new();
-    let list = de::array(doc, "packages", "/packages", "packages", findings);
     for (i, value) in list.iter().enumerate() {
         let pointer = format!("/packages/{i}");
-        let Some((component, id)) = package(value, &pointer, &file, &mut licenses, findings) else {
+        let Some((component, id)) = package(value, &pointer, &shared_file, &mut licenses, findings)
+        else {
             continue;
         };
         if let Some(id) = id {
@@ -186,7 +190,7 @@ pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom 
 fn package<'v>(
     value: Val<'v>,
     pointer: &str,
-    file: &str,
+    file: &Arc<str>,
     licenses: &mut Licenses,
     findings: &mut Findings<'_>,
 ) -> Option<(Component, Option<&'v str>)> {
@@ -215,7 +219,7 @@ fn package<'v>(
             );
             parsed
         }
-        None => License::default(),
+        None => licenses.none(),
     };
     let component = Component {
         reference: id.map_or_else(|| format!("#{pointer}"), str::to_owned),
@@ -231,7 +235,7 @@ fn package<'v>(
         hashes,
         supplier: p.supplier.and_then(supplier),
         source: SourceRef {
-            file: file.to_owned(),
+            file: Arc::clone(file),
             pointer: pointer.to_owned(),
         },
     };
