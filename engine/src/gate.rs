@@ -360,7 +360,7 @@ pub fn evaluate(plan: &Plan, loaded: &Loaded) -> Report {
         &plan.git,
         cfg.context.environment.as_deref(),
     );
-    let input = Arc::new(PreparedInput::build(&doc));
+    let input = Arc::new(PreparedInput::build_with_digest(&doc));
     drop(doc);
     let input_digest = input.digest();
     let present = loaded.evidence.present();

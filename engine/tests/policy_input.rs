@@ -19,7 +19,7 @@ fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-fn input_of(example: &str) -> serde_json::Value {
+fn load(example: &str) -> (Plan, gate::Loaded) {
     let cfg_path = root().join(example).join("shipgate.toml");
     let file = SourceFile::read(&cfg_path, example, 1 << 20).unwrap();
     let config = Config::load(&file).unwrap();
@@ -34,7 +34,43 @@ fn input_of(example: &str) -> serde_json::Value {
         prefer: None,
     };
     let loaded = gate::load(&plan).unwrap_or_else(|e| panic!("{example}: {e:?}"));
+    (plan, loaded)
+}
+
+fn input_of(example: &str) -> serde_json::Value {
+    let (plan, loaded) = load(example);
     gate::input_document(&loaded.evidence, plan.now, &plan.git, Some("production")).to_value()
+}
+
+const EXAMPLES: [&str; 4] = [
+    "examples/edge-agent-pass",
+    "examples/edge-agent-fail",
+    "examples/voice-assistant-pass",
+    "examples/voice-assistant-fail",
+];
+
+#[test]
+fn the_digest_made_beside_the_document_is_the_documents() {
+    use sha2::{Digest, Sha256};
+    use shipgate_engine::backend::PreparedInput;
+    for example in EXAMPLES {
+        let (plan, loaded) = load(example);
+        let doc = gate::input_document(&loaded.evidence, plan.now, &plan.git, Some("production"));
+        let text = serde_json::to_string(&doc).unwrap();
+        let want = hex::encode(Sha256::digest(text.as_bytes()));
+        let built = PreparedInput::build(&doc);
+        assert_eq!(
+            built.json(),
+            text,
+            "{example}: the document writes the text back"
+        );
+        assert_eq!(built.digest(), want, "{example}");
+        assert_eq!(
+            PreparedInput::build_with_digest(&doc).digest(),
+            want,
+            "{example}"
+        );
+    }
 }
 
 #[test]
@@ -42,12 +78,7 @@ fn example_inputs_match_the_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../schemas/policy-input.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for example in [
-        "examples/edge-agent-pass",
-        "examples/edge-agent-fail",
-        "examples/voice-assistant-pass",
-        "examples/voice-assistant-fail",
-    ] {
+    for example in EXAMPLES {
         let input = input_of(example);
         let errors: Vec<String> = validator
             .iter_errors(&input)

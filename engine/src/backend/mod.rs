@@ -82,6 +82,8 @@ pub struct PreparedInput {
     /// As JSON text, made on first use (regorus parses text faster than it
     /// converts values; CEL rules read the document itself).
     json: OnceLock<String>,
+    /// sha256 of `json`, when computed while the document was built.
+    digest: OnceLock<String>,
     pub(crate) rego_value: OnceLock<Result<regorus::Value, String>>,
     pub(crate) cel_values: OnceLock<Vec<(&'static str, ::cel::Value)>>,
 }
@@ -98,9 +100,22 @@ impl PreparedInput {
         PreparedInput {
             doc: Doc::build(value),
             json: OnceLock::new(),
+            digest: OnceLock::new(),
             rego_value: OnceLock::new(),
             cel_values: OnceLock::new(),
         }
+    }
+
+    /// As [`build`](Self::build), with the [`digest`](Self::digest) computed
+    /// at the same time on a second thread, from the JSON text `value`
+    /// serialises to: the text the document would write back.
+    pub fn build_with_digest<T: Serialize + Sync + ?Sized>(value: &T) -> Self {
+        let (input, digest) = crate::parallel::join(|| Self::build(value), || digest_of(value));
+        // Without a document, the digest is that of no text, as `digest` says.
+        if input.doc.is_ok() {
+            let _ = input.digest.set(digest);
+        }
+        input
     }
 
     /// The input document, or why there is none (then every rule errs).
@@ -126,21 +141,33 @@ impl PreparedInput {
     /// serialisation into the hash: the text itself is not kept for it.
     pub fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
-        use std::io::Write;
+        if let Some(digest) = self.digest.get() {
+            return digest.clone();
+        }
         if let Some(text) = self.json.get() {
             return hex::encode(Sha256::digest(text.as_bytes()));
         }
-        let mut hasher = Sha256::new();
-        // Writing into a hasher cannot fail, and a document always serialises.
-        // Buffered: serde_json writes token by token, and each write into the
-        // hasher has its own overhead.
-        if let Ok(doc) = &self.doc {
-            let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
-            let _ = serde_json::to_writer(&mut buffered, doc);
-            let _ = buffered.flush();
+        match &self.doc {
+            Ok(doc) => digest_of(doc),
+            Err(_) => hex::encode(Sha256::digest(b"")),
         }
-        hex::encode(hasher.finalize())
     }
+}
+
+/// sha256 (hex) of the compact JSON text `value` serialises to, streamed into
+/// the hash.
+fn digest_of<T: Serialize + ?Sized>(value: &T) -> String {
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+    let mut hasher = Sha256::new();
+    // Writing into a hasher cannot fail, and what a document is built from
+    // serialises. Buffered: serde_json writes token by token, and each write
+    // into the hasher has its own overhead.
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
+    let _ = serde_json::to_writer(&mut buffered, value);
+    let _ = buffered.flush();
+    drop(buffered);
+    hex::encode(hasher.finalize())
 }
 
 impl std::fmt::Debug for PreparedInput {
@@ -209,6 +236,23 @@ mod tests {
         assert_eq!(text, value.to_string());
         assert_eq!(prepared.digest(), streamed);
         assert_eq!(streamed, hex::encode(Sha256::digest(text.as_bytes())));
+        assert_eq!(PreparedInput::build_with_digest(&value).digest(), streamed);
+
+        // No document (a key twice): the digest of no text, either way.
+        struct Twice;
+        impl Serialize for Twice {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("a", &1)?;
+                m.serialize_entry("a", &2)?;
+                m.end()
+            }
+        }
+        let empty = hex::encode(Sha256::digest(b""));
+        assert!(PreparedInput::build(&Twice).doc().is_err());
+        assert_eq!(PreparedInput::build(&Twice).digest(), empty);
+        assert_eq!(PreparedInput::build_with_digest(&Twice).digest(), empty);
     }
 
     #[test]
