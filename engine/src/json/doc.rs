@@ -163,6 +163,14 @@ impl Doc {
             .unwrap_or_default()
     }
 
+    fn bytes(&self, s: Span) -> &[u8] {
+        let start = s.start as usize;
+        self.text
+            .as_bytes()
+            .get(start..start + s.len as usize)
+            .unwrap_or_default()
+    }
+
     fn cell(&self, i: u32) -> Cell {
         self.cells.get(i as usize).copied().unwrap_or(Cell::Null)
     }
@@ -404,7 +412,12 @@ impl<'a> Obj<'a> {
         let doc = self.doc;
         let members = self.members();
         let found = if self.len() <= INDEXED_OBJECT {
-            members.iter().find(|m| doc.str(m.key) == key)
+            // Lengths first, from the spans alone; bytes only for a key of
+            // the same length (no character boundaries to check either).
+            let key = key.as_bytes();
+            members
+                .iter()
+                .find(|m| m.key.len as usize == key.len() && doc.bytes(m.key) == key)
         } else {
             let start = self.sorted as usize;
             let sorted = doc.index.get(start..start + self.len()).unwrap_or_default();
