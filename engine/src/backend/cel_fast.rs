@@ -941,6 +941,9 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
                 CmpOp::Ge => ord != Ordering::Less,
             }))
         }
+        Node::Arith(a, _, ArithOp::Add) if matches!(**a, Node::Arith(_, _, ArithOp::Add)) => {
+            sum(n, cx)
+        }
         Node::Arith(a, b, op) => {
             let a = eval(a, cx)?;
             let b = eval(b, cx)?;
@@ -1181,6 +1184,33 @@ fn arith<'a>(a: V<'a>, b: V<'a>, op: ArithOp) -> Res<V<'a>> {
         _ => None,
     };
     r.ok_or(Fallback)
+}
+
+/// `a + b + c + ...` (parsed `((a + b) + c) + ...`): strings, the usual
+/// case (a violation's message), are joined into one new string instead of
+/// one per `+`; anything else is added pair by pair, left to right. Every
+/// operand is evaluated first, in order: evaluation has no side effects, and
+/// any failure is [`Fallback`] wherever it happens.
+fn sum<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+    let mut operands = Vec::new();
+    let mut left = n;
+    while let Node::Arith(a, b, ArithOp::Add) = left {
+        operands.push(&**b);
+        left = a;
+    }
+    operands.push(left);
+    let values = operands
+        .into_iter()
+        .rev()
+        .map(|x| eval(x, cx))
+        .collect::<Res<Vec<_>>>()?;
+    let strs: Option<Vec<&str>> = values.iter().map(V::str).collect();
+    if let Some(strs) = strs {
+        return Ok(V::owned(strs.concat()));
+    }
+    let mut values = values.into_iter();
+    let first = values.next().ok_or(Fallback)?;
+    values.try_fold(first, |acc, v| arith(acc, v, ArithOp::Add))
 }
 
 fn string_arg<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
@@ -1651,6 +1681,12 @@ pub(super) mod tests {
         "'a' + 'b'",
         "[1] + [2, 3]",
         "release.tags + ['d']",
+        // sums of several operands, strings joined at once
+        "'a' + release.name + '@' + release.version + ': x'",
+        "1 + 2 + 3 + 4",
+        "[1] + [] + release.tags + [2]",
+        "1.5 + 2.0 + 0.25",
+        "'a' + ('b' + 'c') + 'd'",
         "5 - 7",
         "5u - 3u",
         "2 * 3",
@@ -1803,6 +1839,10 @@ pub(super) mod tests {
 
     /// Expressions the crate fails on [`input`]: the fast path must too.
     pub(in crate::backend) const FAILING: &[&str] = &[
+        "'a' + 'b' + 1",
+        "1 + 'a' + 'b'",
+        "'a' + 'b' + release.missing",
+        "9223372036854775807 + 1 + -5",
         "release.missing",
         "release.nul.x",
         "release.n.x",
