@@ -132,7 +132,16 @@ pub struct Location {
     pub line: Option<usize>,
     /// 1-based column, in characters.
     pub column: Option<usize>,
-    span: Option<SourceSpan>,
+    /// Boxed: most locations have none, and a rule's findings (thousands on
+    /// a large SBOM) keep one location each.
+    snippet: Option<Box<Snippet>>,
+}
+
+/// The byte range of a location, and the text to show it in.
+#[derive(Debug, Clone)]
+struct Snippet {
+    span: SourceSpan,
+    /// None on a line too long to show.
     source: Option<NamedSource<Text>>,
 }
 
@@ -144,8 +153,7 @@ impl Location {
             pointer: None,
             line: None,
             column: None,
-            span: None,
-            source: None,
+            snippet: None,
         }
     }
 
@@ -182,12 +190,14 @@ impl Location {
         let source = (!on_long_line(text.as_bytes(), start))
             .then(|| NamedSource::new(file.clone(), Arc::clone(text)));
         Location {
-            source,
             file,
             pointer: None,
             line: Some(line),
             column: Some(column),
-            span: Some(SourceSpan::from(start..end)),
+            snippet: Some(Box::new(Snippet {
+                span: SourceSpan::from(start..end),
+                source,
+            })),
         }
     }
 
@@ -205,9 +215,16 @@ impl Location {
         }
     }
 
+    /// The text to show the location in, when it can be shown.
+    fn source(&self) -> Option<&NamedSource<Text>> {
+        self.snippet.as_ref().and_then(|s| s.source.as_ref())
+    }
+
     /// The byte range in the file, when known.
     pub fn byte_range(&self) -> Option<std::ops::Range<usize>> {
-        self.span.map(|s| s.offset()..s.offset() + s.len())
+        self.snippet
+            .as_ref()
+            .map(|s| s.span.offset()..s.span.offset() + s.span.len())
     }
 }
 
@@ -316,7 +333,7 @@ impl fmt::Display for Problem {
         match &self.location {
             // Without a snippet (no span, or a line too long to show) the
             // message itself says where.
-            Some(loc) if loc.span.is_none() || loc.source.is_none() => {
+            Some(loc) if loc.source().is_none() => {
                 if self.message.contains(&loc.file) {
                     f.write_str(&self.message)?;
                 } else {
@@ -359,13 +376,13 @@ impl miette::Diagnostic for Problem {
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.location
             .as_ref()
-            .and_then(|l| l.source.as_ref())
+            .and_then(|l| l.source())
             .map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let loc = self.location.as_ref()?;
-        let span = loc.span?;
+        let span = loc.snippet.as_ref()?.span;
         let label = self.label.clone().or_else(|| loc.pointer.clone());
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             label, span,
@@ -444,20 +461,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_location_is_small() {
+        // Every finding keeps one: the snippet, which few have, is boxed.
+        assert!(std::mem::size_of::<Location>() <= 96);
+    }
+
+    #[test]
     fn long_lines_get_no_snippet() {
         let minified: Text = Arc::new(format!("{{\"a\": [{}0]}}", "1, ".repeat(50_000)));
         let far = Location::span_at("m.json", &minified, 100_000..100_001, 1, 100_001);
-        assert!(far.source.is_none());
+        assert!(far.source().is_none());
         assert_eq!(far.byte_range(), Some(100_000..100_001));
         let near = Location::span_at("m.json", &minified, 3..4, 1, 4);
         assert!(
-            near.source.is_none(),
+            near.source().is_none(),
             "the line is long even if the place is near its start"
         );
         let pretty: Text = Arc::new("{\n  \"a\": 1\n}\n".to_owned());
         assert!(
             Location::span_at("p.json", &pretty, 4..7, 2, 3)
-                .source
+                .source()
                 .is_some()
         );
     }
