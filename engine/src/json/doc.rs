@@ -17,6 +17,11 @@
 //! included. A document can be checked against a JSON Schema ([`DocJson`])
 //! and read into serde types (`Val` is a `Deserializer`) where it is.
 //!
+//! A value that many places of the input share (one parsed license for
+//! every component under it) is built once when it is serialised through
+//! [`shared`]: every place then reads the same cells. Any other serializer
+//! sees the value itself, so the JSON text is unchanged.
+//!
 //! Objects keep their members in order; one with more than
 //! [`INDEXED_OBJECT`] members also gets a sorted index so lookups in large maps
 //! stay logarithmic. A key given twice in one object is an error (a
@@ -32,6 +37,21 @@ use std::fmt;
 
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
+
+/// The newtype-struct name [`shared`] serialises under: [`Doc::build`]
+/// builds the value behind it once per build.
+const SHARED_SUBTREE: &str = "$shipgate::json::shared";
+
+/// Serialises the value in `value` (for `#[serde(serialize_with)]`) so that a
+/// document builds it once however many places hold the same `Arc`; other
+/// serializers see the value itself (a newtype struct is transparent to
+/// `serde_json`).
+pub fn shared<T: Serialize, S: Serializer>(
+    value: &std::sync::Arc<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_newtype_struct(SHARED_SUBTREE, &**value)
+}
 
 /// Objects with more members than this get a sorted index for lookups.
 pub const INDEXED_OBJECT: usize = 16;
@@ -509,6 +529,10 @@ struct Builder {
     pending_members: Vec<Member>,
     /// Strings stored once: every key, and short values.
     shared: foldhash::HashMap<Box<str>, Span>,
+    /// Values serialised through [`shared`], by the address and type of what
+    /// the `Arc` holds (alive, so not reused, for the whole serialisation):
+    /// the cell each was built into.
+    subtrees: foldhash::HashMap<(usize, &'static str), u32>,
     /// Counting instead of building: what the tables will hold.
     count: Option<Sizes>,
 }
@@ -842,10 +866,22 @@ impl<'b> Serializer for &'b mut Builder {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<u32, DocError> {
-        value.serialize(self)
+        if name != SHARED_SUBTREE {
+            return value.serialize(self);
+        }
+        let key = (
+            std::ptr::from_ref(value).cast::<()>().addr(),
+            std::any::type_name::<T>(),
+        );
+        if let Some(&cell) = self.subtrees.get(&key) {
+            return Ok(cell);
+        }
+        let cell = value.serialize(&mut *self)?;
+        self.subtrees.insert(key, cell);
+        Ok(cell)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -1170,6 +1206,40 @@ mod tests {
             big: 7,
         };
         same_text(&s);
+    }
+
+    #[test]
+    fn values_shared_through_an_arc_are_built_once() {
+        use std::sync::Arc;
+        #[derive(Serialize)]
+        struct Component {
+            name: &'static str,
+            #[serde(serialize_with = "shared")]
+            license: Arc<Value>,
+        }
+        let mit = Arc::new(json!({"ids": ["MIT"], "valid": true, "names": []}));
+        let apache = Arc::new(json!({"ids": ["Apache-2.0"], "valid": true, "names": []}));
+        let components: Vec<Component> = [("a", &mit), ("b", &apache), ("c", &mit), ("d", &mit)]
+            .into_iter()
+            .map(|(name, license)| Component {
+                name,
+                license: Arc::clone(license),
+            })
+            .collect();
+        same_text(&components);
+        let doc = Doc::build(&components).unwrap();
+        let cell = |i: usize| {
+            let c = doc.root().as_array().unwrap().get(i).unwrap();
+            c.get("license").unwrap().cell
+        };
+        assert_eq!(cell(0), cell(2));
+        assert_eq!(cell(0), cell(3));
+        assert_ne!(cell(0), cell(1), "an equal value in another Arc is its own");
+        // Two licenses of 5 cells each, not four; the counting pass agrees.
+        let unshared = Doc::build(&serde_json::to_value(&components).unwrap()).unwrap();
+        assert_eq!(unshared.cells.len() - doc.cells.len(), 2 * 5);
+        assert_eq!(doc.cells.capacity(), doc.cells.len());
+        assert_eq!(doc.members.capacity(), doc.members.len());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use crate::diag::{Code, Location, Problem};
 use crate::source::SourceFile;
 
-pub use doc::{Doc, DocError};
+pub use doc::{Doc, DocError, shared};
 pub use locate::{LocateCache, escape_pointer_token, locate, locate_cached};
 
 /// 1-based line and character column of a byte offset.

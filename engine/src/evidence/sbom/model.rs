@@ -71,7 +71,8 @@ pub struct Component {
     pub kind: String,
     /// Licensing: shared by every component with the same license entries
     /// (the license is parsed once per distinct expression, and large SBOMs
-    /// use a few dozen).
+    /// use a few dozen); the input document holds it once too.
+    #[serde(serialize_with = "crate::json::shared")]
     pub license: Arc<License>,
     /// Hashes by normalized algorithm name (`sha256`, `sha512`, `sha1`, `md5`, ...),
     /// lowercase hex.
