@@ -77,15 +77,21 @@ impl FastProgram {
         if let V::Bool(ok) = value {
             return Ok(RuleValue::Bool(ok));
         }
-        let Some(items) = value.list() else {
-            return Ok(RuleValue::Other);
+        // A list the rule built is taken apart: each element is dropped once
+        // it is read, so a large result is not held twice.
+        let items: Vec<V<'a>> = match value {
+            V::List(list) => Rc::try_unwrap(list).unwrap_or_else(|shared| (*shared).clone()),
+            other => match other.list() {
+                Some(items) => items.iter().collect(),
+                None => return Ok(RuleValue::Other),
+            },
         };
         // Every element is read, even after one that is not a violation: any
         // of them may be the crate's to decide, as when the whole list was
         // made JSON first.
         let mut deny = Vec::with_capacity(items.len());
         let mut wrong = None;
-        for item in items.iter() {
+        for item in items {
             match violation(&item, title)? {
                 Ok(v) => deny.push(v),
                 Err(e) => {
