@@ -32,6 +32,7 @@ use std::sync::Arc;
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 use serde_json::{Number, Value as Json};
 
+use super::violation::Repeats;
 use super::{Detail, Details, Violation};
 use crate::json::doc::{Arr, Kind, Obj, Val};
 
@@ -91,8 +92,9 @@ impl FastProgram {
         // made JSON first.
         let mut deny = Vec::with_capacity(items.len());
         let mut wrong = None;
+        let mut repeats = Repeats::default();
         for item in items {
-            match violation(&item, title)? {
+            match violation(&item, title, &mut repeats)? {
                 Ok(v) => deny.push(v),
                 Err(e) => {
                     wrong.get_or_insert(e);
@@ -123,7 +125,11 @@ pub(crate) enum RuleValue {
 
 /// A list element as a violation: what `Violation::from_value` reads from
 /// its JSON value, made directly for a map (the usual result).
-fn violation(v: &V<'_>, title: &str) -> Res<Result<Violation, String>> {
+fn violation<'a>(
+    v: &V<'a>,
+    title: &str,
+    repeats: &mut Repeats<'a>,
+) -> Res<Result<Violation, String>> {
     let V::Map(map) = v else {
         return Ok(Violation::from_value(to_json(v)?, title));
     };
@@ -143,9 +149,12 @@ fn violation(v: &V<'_>, title: &str) -> Res<Result<Violation, String>> {
     let details = entries
         .into_iter()
         .map(|(k, v)| {
-            let detail = match v.str() {
-                Some(s) => Detail::Str(s.into()),
-                None => Detail::Json(Box::new(to_json(v)?)),
+            let detail = match (v, v.str()) {
+                // A string of the input (the file a component is in) may
+                // repeat from one violation to the next, and outlives them.
+                (V::Str(s), _) => repeats.detail(k, s),
+                (_, Some(s)) => Detail::Str(s.into()),
+                (_, None) => Detail::Json(Box::new(to_json(v)?)),
             };
             Ok((k, detail))
         })

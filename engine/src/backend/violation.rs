@@ -96,10 +96,13 @@ fn key(k: &str) -> Arc<str> {
 pub struct Details(Box<[(Arc<str>, Detail)]>);
 
 /// One detail's value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Detail {
     /// A string, the usual case.
     Str(Box<str>),
+    /// A string many violations of a rule give alike (the file they are
+    /// in), stored once for all of them ([`Repeats`]).
+    Shared(Arc<str>),
     /// Any other JSON value.
     Json(Box<Value>),
 }
@@ -109,6 +112,7 @@ impl Detail {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Detail::Str(s) => Some(s),
+            Detail::Shared(s) => Some(s),
             Detail::Json(v) => v.as_str(),
         }
     }
@@ -116,8 +120,55 @@ impl Detail {
     /// As a JSON value.
     pub fn to_value(&self) -> Value {
         match self {
-            Detail::Str(s) => Value::String(s.to_string()),
+            Detail::Str(_) | Detail::Shared(_) => {
+                Value::String(self.as_str().unwrap_or_default().to_owned())
+            }
             Detail::Json(v) => (**v).clone(),
+        }
+    }
+}
+
+/// Equal when they are the same JSON value, however stored.
+impl PartialEq for Detail {
+    fn eq(&self, other: &Detail) -> bool {
+        match (self, other) {
+            (Detail::Json(a), Detail::Json(b)) => a == b,
+            (Detail::Json(_), _) | (_, Detail::Json(_)) => false,
+            _ => self.as_str() == other.as_str(),
+        }
+    }
+}
+
+/// String details that repeat from one violation of a rule to the next,
+/// stored once: a rule over 100,000 components reports the same `file` in
+/// each of its violations.
+#[derive(Default)]
+pub(crate) struct Repeats<'v> {
+    last: Vec<LastValue<'v>>,
+}
+
+/// Per key: the last value given, and its shared copy once it repeated.
+type LastValue<'v> = (Box<str>, &'v str, Option<Arc<str>>);
+
+impl<'v> Repeats<'v> {
+    /// `value` of detail `key`: shared when the previous violation gave the
+    /// same.
+    pub(crate) fn detail(&mut self, key: &str, value: &'v str) -> Detail {
+        match self.last.iter_mut().find(|(k, _, _)| &**k == key) {
+            Some((_, last, shared)) if *last == value => {
+                Detail::Shared(Arc::clone(shared.get_or_insert_with(|| Arc::from(value))))
+            }
+            Some((_, last, shared)) => {
+                (*last, *shared) = (value, None);
+                Detail::Str(value.into())
+            }
+            None => {
+                // Rules write a handful of keys: anything beyond is not kept.
+                if self.last.len() < 16 {
+                    self.last.push((key.into(), value, None));
+                }
+                Detail::Str(value.into())
+            }
         }
     }
 }
@@ -134,7 +185,9 @@ impl From<Value> for Detail {
 impl Serialize for Detail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Detail::Str(v) => s.serialize_str(v),
+            Detail::Str(_) | Detail::Shared(_) => {
+                s.serialize_str(self.as_str().unwrap_or_default())
+            }
             Detail::Json(v) => v.serialize(s),
         }
     }
@@ -248,6 +301,26 @@ mod tests {
             .collect();
         assert!(Arc::ptr_eq(&a.0[0].0, &b.0[0].0));
         assert!(!Arc::ptr_eq(&a.0[1].0, &b.0[1].0));
+    }
+
+    #[test]
+    fn repeated_string_details_are_stored_once() {
+        let mut repeats = Repeats::default();
+        let files = ["a.json", "a.json", "a.json", "b.json", "b.json", "a.json"];
+        let details: Vec<Detail> = files.iter().map(|f| repeats.detail("file", f)).collect();
+        let got: Vec<Option<&str>> = details.iter().map(Detail::as_str).collect();
+        assert_eq!(got, files.map(Some));
+        let shared = |i: usize| match &details[i] {
+            Detail::Shared(s) => Some(s),
+            _ => None,
+        };
+        assert!(shared(0).is_none() && shared(3).is_none() && shared(5).is_none());
+        assert!(Arc::ptr_eq(shared(1).unwrap(), shared(2).unwrap()));
+        assert!(shared(4).is_some());
+        assert_eq!(details[0], details[1], "equal however stored");
+        assert_eq!(serde_json::to_string(&details[1]).unwrap(), r#""a.json""#);
+        assert_eq!(details[1].to_value(), json!("a.json"));
+        assert_ne!(details[0], Detail::Json(Box::new(json!(1))));
     }
 
     #[test]
