@@ -140,7 +140,7 @@ pub fn manifest_subjects(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))
-                .at(Location::file(file.display())),
+                .at(Location::file(file.display_shared())),
             ),
         }
     }
@@ -212,7 +212,7 @@ pub fn read_predicate(file: &SourceFile, predicate_type: &str) -> Result<Value, 
             Code::AttestationInvalid,
             format!("predicate `{}` is not a JSON object", file.display()),
         )
-        .at(Location::file(file.display()))
+        .at(Location::file(file.display_shared()))
         .into());
     }
     if let Some((_, _, schema)) = SHORT_NAMES

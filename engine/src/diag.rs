@@ -121,11 +121,50 @@ impl Serialize for Code {
     }
 }
 
+/// A file's name as a [`Location`] takes it: any string, or a shared one
+/// ([`SourceFile::display_shared`](crate::source::SourceFile::display_shared)),
+/// kept without a copy.
+pub trait FileName {
+    /// The name, shared.
+    fn into_shared(self) -> Arc<str>;
+}
+
+impl FileName for &str {
+    fn into_shared(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl FileName for String {
+    fn into_shared(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl FileName for &String {
+    fn into_shared(self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
+
+impl FileName for Arc<str> {
+    fn into_shared(self) -> Arc<str> {
+        self
+    }
+}
+
+impl FileName for &Arc<str> {
+    fn into_shared(self) -> Arc<str> {
+        Arc::clone(self)
+    }
+}
+
 /// Where in a file a problem is.
 #[derive(Debug, Clone)]
 pub struct Location {
-    /// The file as the user named it.
-    pub file: String,
+    /// The file as the user named it (shared with its source file and the
+    /// other locations in it: a rule's findings keep one location each).
+    pub file: Arc<str>,
     /// JSON pointer (or TOML key path) of the offending value, when known.
     pub pointer: Option<String>,
     /// 1-based line.
@@ -147,9 +186,9 @@ struct Snippet {
 
 impl Location {
     /// A whole file, no position.
-    pub fn file(file: impl Into<String>) -> Self {
+    pub fn file(file: impl FileName) -> Self {
         Location {
-            file: file.into(),
+            file: file.into_shared(),
             pointer: None,
             line: None,
             column: None,
@@ -158,7 +197,7 @@ impl Location {
     }
 
     /// A line and column in a file, with nothing to underline.
-    pub fn line_col(file: impl Into<String>, line: usize, column: usize) -> Self {
+    pub fn line_col(file: impl FileName, line: usize, column: usize) -> Self {
         Location {
             line: Some(line),
             column: Some(column),
@@ -167,20 +206,20 @@ impl Location {
     }
 
     /// A byte range in a source text: line and column are derived from it.
-    pub fn span(file: impl Into<String>, text: &Text, range: std::ops::Range<usize>) -> Self {
+    pub fn span(file: impl FileName, text: &Text, range: std::ops::Range<usize>) -> Self {
         let (line, column) = crate::json::line_col(text, range.start.min(text.len()));
         Location::span_at(file, text, range, line, column)
     }
 
     /// A byte range whose line and column are already known.
     pub fn span_at(
-        file: impl Into<String>,
+        file: impl FileName,
         text: &Text,
         range: std::ops::Range<usize>,
         line: usize,
         column: usize,
     ) -> Self {
-        let file = file.into();
+        let file = file.into_shared();
         let start = range.start.min(text.len());
         let end = range.end.clamp(start, text.len());
         // A snippet of a very long line (a minified SBOM is one line of
@@ -188,7 +227,7 @@ impl Location {
         // beyond what a format width can hold: such places are shown as
         // file:line:col and pointer only.
         let source = (!on_long_line(text.as_bytes(), start))
-            .then(|| NamedSource::new(file.clone(), Arc::clone(text)));
+            .then(|| NamedSource::new(&*file, Arc::clone(text)));
         Location {
             file,
             pointer: None,
@@ -211,7 +250,7 @@ impl Location {
     pub fn short(&self) -> String {
         match (self.line, self.column) {
             (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file),
-            _ => self.file.clone(),
+            _ => self.file.to_string(),
         }
     }
 
@@ -249,7 +288,7 @@ impl Serialize for Location {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("file", &self.file)?;
+        m.serialize_entry("file", &*self.file)?;
         if let Some(p) = &self.pointer {
             m.serialize_entry("pointer", p)?;
         }
@@ -334,7 +373,7 @@ impl fmt::Display for Problem {
             // Without a snippet (no span, or a line too long to show) the
             // message itself says where.
             Some(loc) if loc.source().is_none() => {
-                if self.message.contains(&loc.file) {
+                if self.message.contains(&*loc.file) {
                     f.write_str(&self.message)?;
                 } else {
                     write!(f, "{}: {}", loc.short(), self.message)?;

@@ -20,7 +20,7 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// A file's bytes as text, with its sha256 and display name.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    display: String,
+    display: Arc<str>,
     path: PathBuf,
     text: Text,
     bom: bool,
@@ -84,7 +84,7 @@ impl SourceFile {
         // The text is shared as read: an `Arc<str>` would be a second copy
         // of it, and for a large SBOM a second copy resident to the end.
         Ok(SourceFile {
-            display,
+            display: display.into(),
             path: path.to_path_buf(),
             text: Arc::new(text),
             bom,
@@ -98,7 +98,7 @@ impl SourceFile {
         SourceFile {
             path: PathBuf::from(&display),
             text: Arc::new(text.to_owned()),
-            display,
+            display: display.into(),
             bom: false,
             index: Arc::default(),
         }
@@ -106,6 +106,12 @@ impl SourceFile {
 
     /// The name shown to the user.
     pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The name shown to the user, shared: for the locations of the many
+    /// findings in one file.
+    pub fn display_shared(&self) -> &Arc<str> {
         &self.display
     }
 

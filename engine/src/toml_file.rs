@@ -12,8 +12,8 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &SourceFile, what: &str) -> Resul
     toml::from_str(file.text()).map_err(|e| {
         let message = e.message().trim_end_matches('.').to_owned();
         let loc = match e.span() {
-            Some(span) => Location::span(file.display(), file.shared_text(), span),
-            None => Location::file(file.display()),
+            Some(span) => Location::span(file.display_shared(), file.shared_text(), span),
+            None => Location::file(file.display_shared()),
         };
         Problem::error(
             Code::TomlSyntax,
@@ -35,5 +35,5 @@ fn doc_page(what: &str) -> &'static str {
 
 /// A location for a span of `file` (from `toml::Spanned`).
 pub(crate) fn at(file: &SourceFile, span: std::ops::Range<usize>) -> Location {
-    Location::span(file.display(), file.shared_text(), span)
+    Location::span(file.display_shared(), file.shared_text(), span)
 }

@@ -1135,7 +1135,7 @@ deny contains "c undefined" if not c
         let errs = compile_one("package t\n\ndeny contains x if {\n  x := \n}\n", "t").unwrap_err();
         let loc = errs[0].location.as_ref().unwrap();
         assert_eq!(errs[0].code, Code::RegoSyntax);
-        assert_eq!(loc.file, "p.rego");
+        assert_eq!(&*loc.file, "p.rego");
         assert!(loc.line.is_some(), "{:?}", errs[0]);
     }
 

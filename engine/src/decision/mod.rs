@@ -225,7 +225,7 @@ pub(crate) fn decide_bundle(
 fn finding_order(a: &Finding, b: &Finding) -> Ordering {
     fn position(f: &Finding) -> (&str, usize, usize) {
         f.location.as_ref().map_or(("", 0, 0), |l| {
-            (l.file.as_str(), l.line.unwrap_or(0), l.column.unwrap_or(0))
+            (&*l.file, l.line.unwrap_or(0), l.column.unwrap_or(0))
         })
     }
     let details = |f: &Finding| serde_json::to_string(&f.details).unwrap_or_default();

@@ -436,7 +436,7 @@ impl Locator<'_> {
         }
         let file = v.detail("file")?;
         let (_, f) = self.ev.sources().find(|(_, f)| f.display() == file)?;
-        Some(Location::file(f.display()))
+        Some(Location::file(f.display_shared()))
     }
 }
 

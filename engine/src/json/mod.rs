@@ -102,7 +102,7 @@ fn syntax_problem(file: &SourceFile, e: &serde_json::Error) -> Problem {
             "fix the JSON syntax at the marked position",
         )
     };
-    let loc = Location::span(file.display(), text, offset..offset + 1);
+    let loc = Location::span(file.display_shared(), text, offset..offset + 1);
     Problem::error(code, format!("invalid JSON in `{}`: {msg}", file.display()))
         .with_help(help)
         .at(loc)
@@ -184,9 +184,10 @@ pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
     match locate_cached(text, pointer, Some(file.locate_cache())) {
         Some(range) => {
             let (line, column) = file.line_col(range.start);
-            Location::span_at(file.display(), text, range, line, column).with_pointer(pointer)
+            Location::span_at(file.display_shared(), text, range, line, column)
+                .with_pointer(pointer)
         }
-        None => Location::file(file.display()).with_pointer(pointer),
+        None => Location::file(file.display_shared()).with_pointer(pointer),
     }
 }
 
@@ -199,9 +200,9 @@ pub fn position_of(file: &SourceFile, pointer: &str) -> Location {
     let location = match at {
         Some(start) => {
             let (line, column) = file.line_col(start);
-            Location::line_col(file.display(), line, column)
+            Location::line_col(file.display_shared(), line, column)
         }
-        None => Location::file(file.display()),
+        None => Location::file(file.display_shared()),
     };
     location.with_pointer(pointer)
 }
@@ -230,6 +231,10 @@ mod tests {
             assert_eq!(pos.byte_range(), None);
         }
         assert_eq!(position_of(&f, "/a/b/1/c").line, Some(3));
+        // The many locations in one file share its name.
+        let (a, b) = (position_of(&f, "/a"), position_of(&f, "/nope"));
+        assert!(Arc::ptr_eq(&a.file, f.display_shared()));
+        assert!(Arc::ptr_eq(&b.file, f.display_shared()));
     }
 
     #[test]

@@ -216,7 +216,7 @@ pub fn read_typed<T: serde::de::DeserializeOwned>(
             Code::SchemaViolation,
             format!("{what} `{}`: {e}", file.display()),
         )
-        .at(crate::diag::Location::file(file.display()))
+        .at(crate::diag::Location::file(file.display_shared()))
         .into()
     })
 }
@@ -323,7 +323,7 @@ fn report<'i>(
             ),
         )
         .with_help("fix the ones shown first; the file is far from its schema")
-        .at(crate::diag::Location::file(file.display()));
+        .at(crate::diag::Location::file(file.display_shared()));
         p.severity = severity;
         out.push(p);
     }

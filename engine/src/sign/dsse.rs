@@ -639,6 +639,9 @@ mod tests {
         );
         std::fs::write(&path, "{}").unwrap();
         let err = Envelope::from_file(&path).unwrap_err();
-        assert_eq!(err.location.unwrap().file, path.display().to_string());
+        assert_eq!(
+            err.location.unwrap().file.to_string(),
+            path.display().to_string()
+        );
     }
 }

@@ -158,7 +158,7 @@ pub fn load(file: &SourceFile) -> Result<(Vec<Advisory>, Vec<Problem>), Problems
             .with_help(
                 "give OSV JSON as osv.dev or a database exports it: one record (an object with `id` and `modified`), a JSON array of records, or `{\"vulns\": [...]}`",
             )
-            .at(Location::file(file.display())),
+            .at(Location::file(file.display_shared())),
         )
     })?;
     let mut problems = Problems::default();
