@@ -590,6 +590,10 @@ impl Builder {
     }
 
     fn push(&mut self, cell: Cell) -> Result<u32, DocError> {
+        // Every `null` is cell 0 (an input has one per absent field).
+        if matches!(cell, Cell::Null) {
+            return Ok(0);
+        }
         if let Some(count) = &mut self.count {
             count.cells += 1;
             return Ok(0);
@@ -636,7 +640,8 @@ impl Builder {
         if let Some(count) = &mut self.count {
             count.items += self.pending_items.len().saturating_sub(mark);
             self.pending_items.truncate(mark);
-            return self.push(Cell::Null);
+            count.cells += 1;
+            return Ok(0);
         }
         let first = index_of(self.doc.items.len())?;
         let len = index_of(self.pending_items.len().saturating_sub(mark))?;
@@ -653,7 +658,8 @@ impl Builder {
                 count.index += members;
             }
             self.pending_members.truncate(mark);
-            return self.push(Cell::Null);
+            count.cells += 1;
+            return Ok(0);
         }
         let first = index_of(self.doc.members.len())?;
         let count = self.pending_members.len().saturating_sub(mark);
@@ -1206,6 +1212,19 @@ mod tests {
             big: 7,
         };
         same_text(&s);
+    }
+
+    #[test]
+    fn every_null_is_the_same_cell() {
+        let value = json!([null, {"a": null, "b": [null, 2.5]}, null]);
+        for doc in [
+            Doc::build(&value).unwrap(),
+            Doc::parse(&value.to_string()).unwrap(),
+        ] {
+            // cell 0, the array, the object, the inner array, the number
+            assert_eq!(doc.cells.len(), 5);
+            assert_eq!(doc.root().to_value(), value);
+        }
     }
 
     #[test]

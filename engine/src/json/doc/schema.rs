@@ -109,7 +109,10 @@ impl<'a> Node<'a, DocJson> for Val<'a> {
     }
 
     fn identity(&self) -> Option<NodeIdentity> {
-        // Each value has a cell of its own in its document.
+        // Each value has a cell of its own in its document, but for `null`s,
+        // which all read cell 0: a leaf, so no cycle is ever seen through it
+        // (and values shared through `doc::shared` are in built documents,
+        // never checked against a schema: only parsed ones are).
         Some(NodeIdentity::tagged(
             std::ptr::from_ref::<Doc>(self.doc) as usize,
             self.cell,
