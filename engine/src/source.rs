@@ -30,10 +30,49 @@ pub struct SourceFile {
     index: Arc<Index>,
 }
 
+/// Where each line of a text starts: 4 bytes a line for any text under
+/// 4 GiB (a 100,000-component SBOM has 1.5 million lines), made at its size.
+#[derive(Debug)]
+enum LineStarts {
+    Small(Vec<u32>),
+    Large(Vec<usize>),
+}
+
+impl LineStarts {
+    fn of(text: &[u8]) -> LineStarts {
+        let starts = || std::iter::once(0).chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        let count = memchr::memchr_iter(b'\n', text).count() + 1;
+        if u32::try_from(text.len()).is_ok() {
+            let mut small = Vec::with_capacity(count);
+            small.extend(starts().filter_map(|s| u32::try_from(s).ok()));
+            LineStarts::Small(small)
+        } else {
+            let mut large = Vec::with_capacity(count);
+            large.extend(starts());
+            LineStarts::Large(large)
+        }
+    }
+
+    /// The 1-based line `offset` is on, and the offset where it starts.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let (line, start) = match self {
+            LineStarts::Small(starts) => {
+                let line = starts.partition_point(|&s| s as usize <= offset).max(1);
+                (line, starts.get(line - 1).map_or(0, |&s| s as usize))
+            }
+            LineStarts::Large(starts) => {
+                let line = starts.partition_point(|&s| s <= offset).max(1);
+                (line, starts.get(line - 1).copied().unwrap_or(0))
+            }
+        };
+        (line, start)
+    }
+}
+
 #[derive(Debug, Default)]
 struct Index {
     sha256: OnceLock<String>,
-    lines: OnceLock<Vec<usize>>,
+    lines: OnceLock<LineStarts>,
     locate: crate::json::LocateCache,
 }
 
@@ -132,14 +171,12 @@ impl SourceFile {
 
     /// 1-based line and character column of a byte offset, via a line index.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let lines = self.index.lines.get_or_init(|| {
-            std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
-                .collect()
-        });
+        let lines = self
+            .index
+            .lines
+            .get_or_init(|| LineStarts::of(self.text.as_bytes()));
         let offset = offset.min(self.text.len());
-        let line = lines.partition_point(|&start| start <= offset).max(1);
-        let start = lines.get(line - 1).copied().unwrap_or(0);
+        let (line, start) = lines.line_of(offset);
         let column = self
             .text
             .get(start..offset)
@@ -207,6 +244,20 @@ fn too_large(display: &str, max: u64) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_starts_agree_in_both_widths() {
+        let text = b"ab\n\ncd\nlast";
+        let small = LineStarts::of(text);
+        assert!(matches!(&small, LineStarts::Small(s) if s.capacity() == 4));
+        let large = LineStarts::Large(vec![0, 3, 4, 7]);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(small.line_of(offset), large.line_of(offset), "{offset}");
+        }
+        assert_eq!(small.line_of(0), (1, 0));
+        assert_eq!(small.line_of(3), (2, 3));
+        assert_eq!(small.line_of(9), (4, 7));
+    }
 
     #[test]
     fn reads_and_hashes() {
