@@ -22,7 +22,7 @@ use crate::json::{Doc, DocError};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use violation::{Detail, Details, KNOWN_KEYS, Violation};
+pub use violation::{Detail, Details, Violation};
 
 /// The languages rules can be written in.
 #[derive(

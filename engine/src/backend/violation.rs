@@ -4,8 +4,10 @@
 //! SBOM), each kept until the record is written. Details are therefore not a
 //! `serde_json::Map` — 104 bytes an entry plus a hash index, and a key string
 //! each — but a boxed slice of entries: the keys rules use most are shared
-//! ([`KNOWN_KEYS`]), and a string value (nearly every detail is one) is stored
-//! as just its text. They serialise exactly as the map they were read from.
+//! ([`KNOWN_KEYS`]), a string value (nearly every detail is one) is stored as
+//! just its text, and one a rule repeats from violation to violation (the
+//! file) once ([`Repeats`]). They serialise exactly as the map they were read
+//! from.
 
 use std::sync::{Arc, LazyLock};
 
@@ -68,7 +70,7 @@ impl Violation {
 
 /// Detail keys stored once for every violation that uses them: the ones the
 /// shipped bundles write.
-pub const KNOWN_KEYS: [&str; 8] = [
+const KNOWN_KEYS: [&str; 8] = [
     "file",
     "pointer",
     "component",
