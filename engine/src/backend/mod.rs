@@ -254,16 +254,4 @@ mod tests {
         assert_eq!(PreparedInput::build(&Twice).digest(), empty);
         assert_eq!(PreparedInput::build_with_digest(&Twice).digest(), empty);
     }
-
-    #[test]
-    fn violations_from_strings_and_objects() {
-        let v = Violation::from_value(json!("bad"), "d").unwrap();
-        assert_eq!(v.msg, "bad");
-        let v = Violation::from_value(json!({"msg": "m", "purl": "pkg:npm/x@1"}), "d").unwrap();
-        assert_eq!(v.detail("purl"), Some("pkg:npm/x@1"));
-        let v = Violation::from_value(json!({"purl": "p"}), "default").unwrap();
-        assert_eq!(v.msg, "default");
-        assert!(Violation::from_value(json!(3), "d").is_err());
-        assert!(Violation::from_value(json!({"msg": 3}), "d").is_err());
-    }
 }

@@ -343,6 +343,9 @@ mod tests {
             Violation::from_value(json!({}), "d").unwrap(),
             Violation::new("d")
         );
+        let v = Violation::from_value(json!({"purl": "p"}), "default").unwrap();
+        assert_eq!((v.msg.as_str(), v.detail("purl")), ("default", Some("p")));
+        assert!(Violation::from_value(json!(3), "d").is_err());
         assert_eq!(
             Violation::from_value(json!({"msg": 1}), "d").unwrap_err(),
             "`msg` must be a string, found `1`"
