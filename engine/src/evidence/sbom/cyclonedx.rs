@@ -122,7 +122,7 @@ struct CdxDependency<'a> {
 /// Normalizes a detected CycloneDX document.
 pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
-    let shared_file: Arc<str> = Arc::from(file.as_str());
+    let shared_file = Arc::clone(findings.file().display_shared());
     let mut licenses = Licenses::default();
     let mut components: Vec<Component> = Vec::with_capacity(count_components(doc));
     // bom-ref → the index in `components` of the component that has it first.

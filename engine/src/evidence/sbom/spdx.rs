@@ -96,7 +96,7 @@ struct Relationship<'a> {
 /// Normalizes a detected SPDX 2.x document.
 pub fn normalize(doc: Val<'_>, spec: &str, findings: &mut Findings<'_>) -> Sbom {
     let file = findings.file().display().to_owned();
-    let shared_file: Arc<str> = Arc::from(file.as_str());
+    let shared_file = Arc::clone(findings.file().display_shared());
     let document: Document<'_> =
         de::read(doc, "", "document", FORMAT, findings).unwrap_or_default();
     let document_id = non_empty(document.id).unwrap_or("SPDXRef-DOCUMENT");
