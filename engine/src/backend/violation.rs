@@ -81,6 +81,9 @@ const KNOWN_KEYS: [&str; 8] = [
     "provider",
 ];
 
+/// Details up to this many are searched by a scan when a key comes again.
+const SCANNED_DETAILS: usize = 16;
+
 static SHARED_KEYS: LazyLock<[Arc<str>; KNOWN_KEYS.len()]> =
     LazyLock::new(|| KNOWN_KEYS.map(Arc::from));
 
@@ -234,11 +237,33 @@ impl<K: AsRef<str>, V: Into<Detail>> FromIterator<(K, V)> for Details {
     /// place and its last value, as a JSON object read into a map does.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Details {
         let mut entries: Vec<(Arc<str>, Detail)> = Vec::new();
+        // Beyond a few details (a rule may return an object with any number
+        // of members), keys are found by hash, not by a scan each.
+        let mut places: foldhash::HashMap<Arc<str>, usize> = foldhash::HashMap::default();
         for (k, v) in iter {
             let (k, v) = (k.as_ref(), v.into());
-            match entries.iter_mut().find(|(have, _)| &**have == k) {
+            let place = if entries.len() < SCANNED_DETAILS {
+                entries.iter().position(|(have, _)| &**have == k)
+            } else {
+                if places.is_empty() {
+                    places.extend(
+                        entries
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (k, _))| (Arc::clone(k), i)),
+                    );
+                }
+                places.get(k).copied()
+            };
+            match place.and_then(|i| entries.get_mut(i)) {
                 Some(entry) => entry.1 = v,
-                None => entries.push((key(k), v)),
+                None => {
+                    let k = key(k);
+                    if !places.is_empty() {
+                        places.insert(Arc::clone(&k), entries.len());
+                    }
+                    entries.push((k, v));
+                }
             }
         }
         Details(entries.into_boxed_slice())
@@ -323,6 +348,24 @@ mod tests {
         assert_eq!(serde_json::to_string(&details[1]).unwrap(), r#""a.json""#);
         assert_eq!(details[1].to_value(), json!("a.json"));
         assert_ne!(details[0], Detail::Json(Box::new(json!(1))));
+    }
+
+    #[test]
+    fn many_details_keep_their_order_and_last_values() {
+        let n = 5_000;
+        let keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+        let given = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), json!(i)))
+            .chain([("k3", json!("again")), ("k4999", json!("last"))]);
+        let d: Details = given.collect();
+        assert_eq!(d.len(), n);
+        let got: Vec<&str> = d.iter().map(|(k, _)| k).collect();
+        assert_eq!(got, keys.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(d.str("k3"), Some("again"));
+        assert_eq!(d.str("k4999"), Some("last"));
+        assert_eq!(d.get("k20"), Some(&Detail::Json(Box::new(json!(20)))));
     }
 
     #[test]
