@@ -32,7 +32,7 @@ use std::sync::Arc;
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 use serde_json::{Number, Value as Json};
 
-use super::violation::Repeats;
+use super::violation::{Repeats, take_msg};
 use super::{Detail, Details, Violation};
 use crate::json::doc::{Arr, Kind, Obj, Val};
 
@@ -139,11 +139,9 @@ fn violation<'a>(
         .map(|(k, v)| Ok((k.str().ok_or(Fallback)?, v)))
         .collect::<Res<Vec<_>>>()?;
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    let msg = match entries.iter().position(|(k, _)| *k == "msg") {
-        Some(at) => match entries.swap_remove(at).1.str() {
-            Some(msg) => msg.to_owned(),
-            None => return Ok(Violation::from_value(to_json(v)?, title)),
-        },
+    let msg = match take_msg(&mut entries).map(V::str) {
+        Some(Some(msg)) => msg.to_owned(),
+        Some(None) => return Ok(Violation::from_value(to_json(v)?, title)),
         None => title.to_owned(),
     };
     let details = entries

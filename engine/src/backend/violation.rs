@@ -41,13 +41,9 @@ impl Violation {
             Value::String(msg) => Ok(Violation::new(msg)),
             Value::Object(details) => {
                 let mut entries: Vec<(String, Value)> = details.into_iter().collect();
-                // `msg`'s place goes to the last detail, as `Map::remove`
-                // (a swap remove) has always left it: records keep their bytes.
-                let msg = match entries.iter().position(|(k, _)| k == "msg") {
-                    Some(at) => match entries.swap_remove(at).1 {
-                        Value::String(s) => s,
-                        other => return Err(format!("`msg` must be a string, found `{other}`")),
-                    },
+                let msg = match take_msg(&mut entries) {
+                    Some(Value::String(s)) => s,
+                    Some(other) => return Err(format!("`msg` must be a string, found `{other}`")),
                     None => default_msg.to_owned(),
                 };
                 Ok(Violation {
@@ -66,6 +62,14 @@ impl Violation {
     pub fn detail(&self, key: &str) -> Option<&str> {
         self.details.str(key)
     }
+}
+
+/// Takes the `msg` entry out of a result's entries. Its place goes to the
+/// last entry, as `serde_json`'s `Map::remove` (a swap remove) has always
+/// left it: records keep their bytes whichever way a result is read.
+pub(crate) fn take_msg<K: AsRef<str>, V>(entries: &mut Vec<(K, V)>) -> Option<V> {
+    let at = entries.iter().position(|(k, _)| k.as_ref() == "msg")?;
+    Some(entries.swap_remove(at).1)
 }
 
 /// Detail keys stored once for every violation that uses them: the ones the
