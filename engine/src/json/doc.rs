@@ -3,11 +3,12 @@
 //! A `serde_json::Value` spends about 2.7 KB on each component of a
 //! normalised SBOM: every object is an ordered hash map with its own key
 //! strings, every value 80 bytes. A [`Doc`] keeps the same tree in a few flat
-//! tables: a 16-byte cell per value, 12 bytes per object member, 4 per array
-//! element, and all strings in one buffer where each object key, and each
-//! short string value, is stored once however often it repeats. The input of a
-//! 10,000-component SBOM takes about a quarter of the memory, is built
-//! without the allocator's help per value, and is dropped in a few frees.
+//! tables: a 16-byte cell per value (one for all its nulls), 12 bytes per
+//! object member, 4 per array element, and all strings in one buffer where
+//! each object key, and each short string value, is stored once however often
+//! it repeats. The input of a 10,000-component SBOM takes about a quarter of
+//! the memory, is built without the allocator's help per value, and is
+//! dropped in a few frees.
 //!
 //! It is built by serialising anything that implements `Serialize` into it
 //! ([`Doc::build`]), so the input document needs no intermediate
