@@ -18,9 +18,10 @@ use shipgate_engine::decision::FailOn;
 use shipgate_engine::report;
 use shipgate_engine::{Config, GitContext, Language, Plan, Problem, Problems, SourceFile, Verdict};
 
-/// The allocator of both binaries (they link this library).
+/// The allocator of both binaries (they link this library); [`main`] sets its
+/// purge delay first.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: shipgate_alloc::MiMalloc = shipgate_alloc::MiMalloc;
 
 /// Exit codes (documented in the README).
 #[derive(Debug, Clone, Copy)]
@@ -249,6 +250,7 @@ mod records;
 
 /// Runs the command line on the process's arguments.
 pub fn main() -> ExitCode {
+    shipgate_alloc::configure();
     let cli = Cli::parse();
     let color = match cli.color {
         ColorChoice::Always => true,

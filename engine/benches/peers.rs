@@ -23,10 +23,10 @@
 //! test` builds examples but not benches, so it costs the test suite nothing.
 //! Run alone (as `cargo bench` does) it only says how to run the benchmark.
 
-/// The allocator the `shipgate` binary uses (cli/src/lib.rs), so the engine
-/// is measured as it ships.
+/// The allocator the `shipgate` binary uses (cli/src/lib.rs), configured as
+/// it configures it, so the engine is measured as it ships.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: shipgate_alloc::MiMalloc = shipgate_alloc::MiMalloc;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::error::Error;
@@ -56,6 +56,7 @@ workload and the peers, and prints the table). Subcommands, for the driver:
   profile --input FILE --lang rego|cel [--policy FILE] [--rules FILE] [--iters N]";
 
 fn main() -> ExitCode {
+    shipgate_alloc::configure();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let run = match args.first().map(String::as_str) {
         Some("eval") => eval(&Opts::parse(&args)),
