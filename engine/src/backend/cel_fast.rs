@@ -864,12 +864,15 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             let o = eval(o, cx)?;
             o.map().and_then(|m| m.get(field)).ok_or(Fallback)
         }
-        Node::Has(o, field) => {
-            let o = eval(o, cx)?;
-            o.map()
-                .map(|m| V::Bool(m.get(field).is_some()))
-                .ok_or(Fallback)
-        }
+        Node::Has(..)
+        | Node::And(..)
+        | Node::Or(..)
+        | Node::Not(_)
+        | Node::Eq(..)
+        | Node::Cmp(..)
+        | Node::In(..)
+        | Node::InStrs(..)
+        | Node::Matches(..) => eval_bool(n, cx).map(V::Bool),
         Node::Index(c, i) => {
             let c = eval(c, cx)?;
             let i = eval(i, cx)?;
@@ -907,52 +910,12 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             }
             Ok(V::Map(Rc::new(out)))
         }
-        // `false && x` is false whatever x is; `error && false` is false too.
-        Node::And(a, b) => {
-            let left = boolean(eval(a, cx));
-            if left == Ok(false) {
-                return Ok(V::Bool(false));
-            }
-            match (left, eval(b, cx)?) {
-                (Ok(true), V::Bool(r)) => Ok(V::Bool(r)),
-                (Err(_), V::Bool(false)) => Ok(V::Bool(false)),
-                _ => Err(Fallback),
-            }
-        }
-        Node::Or(a, b) => {
-            let left = boolean(eval(a, cx));
-            if left == Ok(true) {
-                return Ok(V::Bool(true));
-            }
-            match (left, eval(b, cx)?) {
-                (Ok(false), V::Bool(r)) => Ok(V::Bool(r)),
-                (Err(_), V::Bool(true)) => Ok(V::Bool(true)),
-                _ => Err(Fallback),
-            }
-        }
-        Node::Not(a) => Ok(V::Bool(!boolean(eval(a, cx))?)),
         Node::Cond(c, a, b) => {
-            if boolean(eval(c, cx))? {
+            if eval_bool(c, cx)? {
                 eval(a, cx)
             } else {
                 eval(b, cx)
             }
-        }
-        Node::Eq(a, b, negate) => {
-            let a = eval(a, cx)?;
-            let b = eval(b, cx)?;
-            Ok(V::Bool(equal(&a, &b) != *negate))
-        }
-        Node::Cmp(a, b, op) => {
-            let a = eval(a, cx)?;
-            let b = eval(b, cx)?;
-            let ord = compare(&a, &b)?;
-            Ok(V::Bool(match op {
-                CmpOp::Lt => ord == Ordering::Less,
-                CmpOp::Le => ord != Ordering::Greater,
-                CmpOp::Gt => ord == Ordering::Greater,
-                CmpOp::Ge => ord != Ordering::Less,
-            }))
         }
         Node::Arith(a, _, ArithOp::Add) if matches!(**a, Node::Arith(_, _, ArithOp::Add)) => {
             sum(n, cx)
@@ -967,18 +930,77 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             V::Double(f) => Ok(V::Double(-f)),
             _ => Err(Fallback),
         },
+        Node::Call(f, args) => call_fn(*f, args, cx),
+        Node::Loop(l) => run_loop(l, cx),
+    }
+}
+
+/// A node's value as a condition: `boolean(eval(n, cx))`, without making a
+/// value of the operators that give a boolean (a condition runs once per
+/// element of every `filter` and `exists`).
+fn eval_bool<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<bool> {
+    match n {
+        Node::Has(o, field) => {
+            let o = eval(o, cx)?;
+            o.map().map(|m| m.get(field).is_some()).ok_or(Fallback)
+        }
+        // `false && x` is false whatever x is; `error && false` is false too.
+        Node::And(a, b) => {
+            let left = eval_bool(a, cx);
+            if left == Ok(false) {
+                return Ok(false);
+            }
+            match (left, eval_bool(b, cx)?) {
+                (Ok(true), r) => Ok(r),
+                (Err(_), false) => Ok(false),
+                _ => Err(Fallback),
+            }
+        }
+        Node::Or(a, b) => {
+            let left = eval_bool(a, cx);
+            if left == Ok(true) {
+                return Ok(true);
+            }
+            match (left, eval_bool(b, cx)?) {
+                (Ok(false), r) => Ok(r),
+                (Err(_), true) => Ok(true),
+                _ => Err(Fallback),
+            }
+        }
+        Node::Not(a) => Ok(!eval_bool(a, cx)?),
+        Node::Cond(c, a, b) => {
+            if eval_bool(c, cx)? {
+                eval_bool(a, cx)
+            } else {
+                eval_bool(b, cx)
+            }
+        }
+        Node::Eq(a, b, negate) => {
+            let a = eval(a, cx)?;
+            let b = eval(b, cx)?;
+            Ok(equal(&a, &b) != *negate)
+        }
+        Node::Cmp(a, b, op) => {
+            let a = eval(a, cx)?;
+            let b = eval(b, cx)?;
+            let ord = compare(&a, &b)?;
+            Ok(match op {
+                CmpOp::Lt => ord == Ordering::Less,
+                CmpOp::Le => ord != Ordering::Greater,
+                CmpOp::Gt => ord == Ordering::Greater,
+                CmpOp::Ge => ord != Ordering::Less,
+            })
+        }
         Node::In(x, c) => {
             let x = eval(x, cx)?;
             let c = eval(c, cx)?;
             if let Some(items) = c.list() {
-                Ok(V::Bool(items.iter().any(|i| equal(&i, &x))))
+                Ok(items.iter().any(|i| equal(&i, &x)))
             } else if let Some(m) = c.map() {
                 // Keys are strings: another key type is never found.
                 match &x {
-                    V::Str(_) | V::OwnedStr(_) => {
-                        Ok(V::Bool(x.str().and_then(|k| m.get(k)).is_some()))
-                    }
-                    V::Int(_) | V::UInt(_) | V::Bool(_) => Ok(V::Bool(false)),
+                    V::Str(_) | V::OwnedStr(_) => Ok(x.str().and_then(|k| m.get(k)).is_some()),
+                    V::Int(_) | V::UInt(_) | V::Bool(_) => Ok(false),
                     _ => Err(Fallback),
                 }
             } else {
@@ -986,42 +1008,31 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             }
         }
         // A string list holds nothing but strings, equal only to strings.
-        Node::InStrs(x, set) => Ok(V::Bool(
-            eval(x, cx)?.str().is_some_and(|s| set.0.contains(s)),
-        )),
+        Node::InStrs(x, set) => Ok(eval(x, cx)?.str().is_some_and(|s| set.0.contains(s))),
         Node::Matches(s, re) => {
             let s = eval(s, cx)?;
             match (s.str(), re) {
-                (Some(s), Some(re)) => Ok(V::Bool(re.is_match(s))),
+                (Some(s), Some(re)) => Ok(re.is_match(s)),
                 _ => Err(Fallback),
             }
         }
-        Node::Call(f, args) => call_fn(*f, args, cx),
-        Node::Loop(l) => run_loop(l, cx),
+        Node::Loop(l) => loop_bool(l, cx),
+        _ => boolean(eval(n, cx)),
     }
 }
 
-/// Evaluates `body` with `item` bound as the innermost local.
-fn with_local<'a>(item: V<'a>, body: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
+/// Evaluates the condition `body` with `item` bound as the innermost local.
+fn bool_with_local<'a>(item: V<'a>, body: &'a Node, cx: &mut Cx<'a, '_>) -> Res<bool> {
     cx.locals.push(item);
-    let r = eval(body, cx);
+    let r = eval_bool(body, cx);
     cx.locals.pop();
     r
 }
 
 fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
     let range = eval(&l.range, cx)?;
-    let keys;
-    // A map's keys come in the crate's hash order: `map` and `filter` over
-    // them are only certain when at most one element comes out.
-    let (items, ordered) = match (range.list(), range.map()) {
-        (Some(items), _) => (items, true),
-        (None, Some(m)) => {
-            keys = m.keys();
-            (Items::Vals(&keys), false)
-        }
-        _ => return Err(Fallback),
-    };
+    let mut keys = Vec::new();
+    let (items, ordered) = range_items(&range, &mut keys)?;
     let list = |out: Vec<V<'a>>| {
         if ordered || out.len() <= 1 {
             Ok(V::List(Rc::new(out)))
@@ -1030,37 +1041,11 @@ fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
         }
     };
     match l.kind {
-        // An element that decides the result wins over errors of others.
-        LoopKind::All | LoopKind::Exists => {
-            let decisive = l.kind == LoopKind::Exists;
-            let mut failed = false;
-            for item in items.iter() {
-                match with_local(item, &l.body, cx) {
-                    Ok(V::Bool(b)) if b == decisive => return Ok(V::Bool(decisive)),
-                    Ok(V::Bool(_)) => {}
-                    _ => failed = true,
-                }
-            }
-            if failed {
-                Err(Fallback)
-            } else {
-                Ok(V::Bool(!decisive))
-            }
-        }
-        LoopKind::ExistsOne => {
-            let mut count = 0usize;
-            for item in items.iter() {
-                if boolean(with_local(item, &l.body, cx))? {
-                    count += 1;
-                }
-            }
-            Ok(V::Bool(count == 1))
-        }
         LoopKind::Filter => {
             let guard = l.guard.as_ref().ok_or(Fallback)?;
             let mut out = Vec::new();
             for item in items.iter() {
-                if boolean(with_local(item.clone(), guard, cx))? {
+                if bool_with_local(item.clone(), guard, cx)? {
                     out.push(item);
                 }
             }
@@ -1072,7 +1057,7 @@ fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
                 cx.locals.push(item);
                 let r = (|| {
                     let keep = match &l.guard {
-                        Some(g) => boolean(eval(g, cx))?,
+                        Some(g) => eval_bool(g, cx)?,
                         None => true,
                     };
                     if keep {
@@ -1085,6 +1070,65 @@ fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             }
             list(out)
         }
+        LoopKind::All | LoopKind::Exists | LoopKind::ExistsOne => {
+            predicate_loop(l, items, cx).map(V::Bool)
+        }
+    }
+}
+
+/// What a comprehension runs over: a list's elements, in order (`true`), or
+/// a map's keys, put in `keys` (`false`: the crate takes them in its hash
+/// order, so `map` and `filter` over them are only certain when at most one
+/// element comes out).
+fn range_items<'s, 'a>(range: &'s V<'a>, keys: &'s mut Vec<V<'a>>) -> Res<(Items<'s, 'a>, bool)> {
+    match (range.list(), range.map()) {
+        (Some(items), _) => Ok((items, true)),
+        (None, Some(m)) => {
+            *keys = m.keys();
+            Ok((Items::Vals(keys), false))
+        }
+        _ => Err(Fallback),
+    }
+}
+
+/// A comprehension used as a condition: `all`, `exists` and `exists_one`
+/// give their boolean without a value made of it.
+fn loop_bool<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<bool> {
+    if matches!(l.kind, LoopKind::Map | LoopKind::Filter) {
+        return boolean(run_loop(l, cx));
+    }
+    let range = eval(&l.range, cx)?;
+    let mut keys = Vec::new();
+    let (items, _) = range_items(&range, &mut keys)?;
+    predicate_loop(l, items, cx)
+}
+
+/// `all`, `exists` and `exists_one` over `items` (in any order: an element
+/// that decides the result wins over errors of others).
+fn predicate_loop<'a>(l: &'a Loop, items: Items<'_, 'a>, cx: &mut Cx<'a, '_>) -> Res<bool> {
+    match l.kind {
+        LoopKind::All | LoopKind::Exists => {
+            let decisive = l.kind == LoopKind::Exists;
+            let mut failed = false;
+            for item in items.iter() {
+                match bool_with_local(item, &l.body, cx) {
+                    Ok(b) if b == decisive => return Ok(decisive),
+                    Ok(_) => {}
+                    Err(_) => failed = true,
+                }
+            }
+            if failed { Err(Fallback) } else { Ok(!decisive) }
+        }
+        LoopKind::ExistsOne => {
+            let mut count = 0usize;
+            for item in items.iter() {
+                if bool_with_local(item, &l.body, cx)? {
+                    count += 1;
+                }
+            }
+            Ok(count == 1)
+        }
+        LoopKind::Map | LoopKind::Filter => Err(Fallback),
     }
 }
 
@@ -2356,13 +2400,21 @@ pub(super) mod tests {
     /// By hand, in a release build:
     /// `python3 tests/bench/peers/gen_input.py 10000 > /tmp/in.json`, then
     /// `CEL_FAST_INPUT=/tmp/in.json cargo test --release -p shipgate-engine --lib cel_fast::tests::timing -- --ignored --nocapture`.
+    ///
+    /// With `CEL_FAST_BUNDLE=policies/sbom` it times that bundle's CEL rules
+    /// (`eval_rule`, with the bundle's parameters) instead, on an input
+    /// document as `check` makes it: dump one with the benchmark program,
+    /// `peers check --sbom S --bundle B --iters 1 --dump-input /tmp/in.json`.
     #[test]
     #[ignore = "a measurement, run by hand"]
     fn timing() {
         let path = std::env::var("CEL_FAST_INPUT").unwrap();
         let raw: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let input = json!({"sboms": [{"components": raw["components"].clone()}]});
         let env = env();
+        if let Ok(bundle) = std::env::var("CEL_FAST_BUNDLE") {
+            return timing_bundle(&env, Path::new(&bundle), raw);
+        }
+        let input = json!({"sboms": [{"components": raw["components"].clone()}]});
         let rules = workload_rules();
         let compiled: Vec<_> = rules
             .iter()
@@ -2406,5 +2458,43 @@ pub(super) mod tests {
             conv.as_secs_f64() * 1e3,
             start.elapsed().as_secs_f64() * 1e3
         );
+    }
+    fn timing_bundle(env: &Arc<cel::Env>, bundle: &Path, mut input: Json) {
+        let manifest: toml::Table =
+            toml::from_str(&std::fs::read_to_string(bundle.join("bundle.toml")).unwrap()).unwrap();
+        input["params"] = manifest
+            .get("params")
+            .map(|p| serde_json::to_value(p).unwrap())
+            .unwrap_or_else(|| json!({}));
+        let mut rules: Vec<(String, FastProgram)> = std::fs::read_dir(bundle.join("rules"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cel"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let program = compile(env.compile(&text).unwrap().expression()).unwrap();
+                (
+                    p.file_stem().unwrap().to_string_lossy().into_owned(),
+                    program,
+                )
+            })
+            .collect();
+        rules.sort_by(|a, b| a.0.cmp(&b.0));
+        let doc = Doc::from_value(&input).unwrap();
+        let v = vars(&doc);
+        let rounds: usize = std::env::var("CEL_FAST_ROUNDS").map_or(10, |r| r.parse().unwrap());
+        let mut best = vec![f64::MAX; rules.len()];
+        for _ in 0..rounds {
+            for ((_, p), b) in rules.iter().zip(&mut best) {
+                let t = std::time::Instant::now();
+                let r = p.eval_rule(&v, "title").unwrap();
+                std::hint::black_box(r);
+                *b = b.min(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        for ((id, _), b) in rules.iter().zip(&best) {
+            eprintln!("{id}: {b:.2} ms");
+        }
+        eprintln!("sum of per-rule bests {:.1} ms", best.iter().sum::<f64>());
     }
 }
