@@ -717,9 +717,17 @@ impl<'a> Fields<'_, 'a> {
     fn get(self, key: &str) -> Option<V<'a>> {
         match self {
             Fields::Doc(m) => m.get(key).map(from_doc),
+            // Lengths and first bytes before the call that compares all
+            // the bytes (the keys of a map a rule builds differ in those).
             Fields::Vals(m) => m
                 .iter()
-                .find(|(k, _)| k.str() == Some(key))
+                .find(|(k, _)| {
+                    k.str().is_some_and(|k| {
+                        k.len() == key.len()
+                            && k.as_bytes().first() == key.as_bytes().first()
+                            && k == key
+                    })
+                })
                 .map(|(_, v)| v.clone()),
         }
     }
@@ -860,10 +868,20 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             .map(|(_, v)| from_doc(*v))
             .ok_or(Fallback),
         Node::Local(slot) => cx.locals.get(*slot).cloned().ok_or(Fallback),
-        Node::Select(o, field) => {
-            let o = eval(o, cx)?;
-            o.map().and_then(|m| m.get(field)).ok_or(Fallback)
-        }
+        // A field of a comprehension variable is read where the variable
+        // is, without a copy of it (a built map's would count a reference).
+        Node::Select(o, field) => match **o {
+            Node::Local(slot) => cx
+                .locals
+                .get(slot)
+                .and_then(V::map)
+                .and_then(|m| m.get(field))
+                .ok_or(Fallback),
+            _ => {
+                let o = eval(o, cx)?;
+                o.map().and_then(|m| m.get(field)).ok_or(Fallback)
+            }
+        },
         Node::Has(..)
         | Node::And(..)
         | Node::Or(..)

@@ -434,11 +434,15 @@ impl<'a> Obj<'a> {
         let members = self.members();
         let found = if self.len() <= INDEXED_OBJECT {
             // Lengths first, from the spans alone; bytes only for a key of
-            // the same length (no character boundaries to check either).
+            // the same length (no character boundaries to check either), the
+            // first byte before the call that compares them all.
             let key = key.as_bytes();
-            members
-                .iter()
-                .find(|m| m.key.len as usize == key.len() && doc.bytes(m.key) == key)
+            members.iter().find(|m| {
+                m.key.len as usize == key.len() && {
+                    let k = doc.bytes(m.key);
+                    k.first() == key.first() && k == key
+                }
+            })
         } else {
             let start = self.sorted as usize;
             let sorted = doc.index.get(start..start + self.len()).unwrap_or_default();
