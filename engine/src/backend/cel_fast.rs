@@ -935,9 +935,7 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
                 eval(b, cx)
             }
         }
-        Node::Arith(a, _, ArithOp::Add) if matches!(**a, Node::Arith(_, _, ArithOp::Add)) => {
-            sum(n, cx)
-        }
+        Node::Arith(a, b, ArithOp::Add) if is_term_group(a) || is_term_group(b) => sum(n, cx),
         Node::Arith(a, b, op) => {
             let a = eval(a, cx)?;
             let b = eval(b, cx)?;
@@ -1261,31 +1259,70 @@ fn arith<'a>(a: V<'a>, b: V<'a>, op: ArithOp) -> Res<V<'a>> {
     r.ok_or(Fallback)
 }
 
-/// `a + b + c + ...` (parsed `((a + b) + c) + ...`): strings, the usual
-/// case (a violation's message), are joined into one new string instead of
-/// one per `+`; anything else is added pair by pair, left to right. Every
-/// operand is evaluated first, in order: evaluation has no side effects, and
-/// any failure is [`Fallback`] wherever it happens.
+/// A sum's operand whose terms [`push_terms`] takes apart: a sum itself, or
+/// a conditional (`(c.group == null ? "" : c.group + "/") + c.name`).
+fn is_term_group(n: &Node) -> bool {
+    matches!(n, Node::Arith(_, _, ArithOp::Add) | Node::Cond(..))
+}
+
+/// `a + b + c + ...`: strings, the usual case (a violation's message), are
+/// joined into one new string instead of one per `+`, through parenthesised
+/// sums and the branches conditionals take; anything else is added as the
+/// expression groups it (left to right within a group). Every term is
+/// evaluated first, in order: evaluation has no side effects, and any
+/// failure is [`Fallback`] wherever it happens.
 fn sum<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
-    let mut operands = Vec::new();
-    let mut left = n;
-    while let Node::Arith(a, b, ArithOp::Add) = left {
-        operands.push(&**b);
-        left = a;
+    let mut terms = Vec::with_capacity(8);
+    push_terms(n, cx, &mut terms)?;
+    let strings: Option<usize> = terms.iter().map(|t| t.str().map(str::len)).sum();
+    if let Some(len) = strings {
+        let mut joined = String::with_capacity(len);
+        for t in &terms {
+            joined.push_str(t.str().unwrap_or_default());
+        }
+        return Ok(V::owned(joined));
     }
-    operands.push(left);
-    let values = operands
-        .into_iter()
-        .rev()
-        .map(|x| eval(x, cx))
-        .collect::<Res<Vec<_>>>()?;
-    let strs: Option<Vec<&str>> = values.iter().map(V::str).collect();
-    if let Some(strs) = strs {
-        return Ok(V::owned(strs.concat()));
+    let mut terms = terms.into_iter();
+    let first = terms.next().ok_or(Fallback)?;
+    terms.try_fold(first, |acc, v| arith(acc, v, ArithOp::Add))
+}
+
+/// Evaluates the terms of `n`, an operand of a sum, onto `out` in order.
+fn push_terms<'a>(n: &'a Node, cx: &mut Cx<'a, '_>, out: &mut Vec<V<'a>>) -> Res<()> {
+    match n {
+        Node::Arith(a, b, ArithOp::Add) => {
+            push_terms(a, cx, out)?;
+            let mark = out.len();
+            push_terms(b, cx, out)?;
+            regroup(out, mark)
+        }
+        Node::Cond(c, a, b) => {
+            let branch = if eval_bool(c, cx)? { a } else { b };
+            let mark = out.len();
+            push_terms(branch, cx, out)?;
+            regroup(out, mark)
+        }
+        _ => {
+            out.push(eval(n, cx)?);
+            Ok(())
+        }
     }
-    let mut values = values.into_iter();
-    let first = values.next().ok_or(Fallback)?;
-    values.try_fold(first, |acc, v| arith(acc, v, ArithOp::Add))
+}
+
+/// The terms from `mark` on are one operand (a parenthesised sum, a
+/// conditional's branch). Strings stay apart, joining strings being
+/// associative; otherwise they are added into one value, left to right, as
+/// evaluating the operand alone would (`1 + (x + y)` may overflow where
+/// `(1 + x) + y` does not; doubles round differently).
+fn regroup(out: &mut Vec<V<'_>>, mark: usize) -> Res<()> {
+    let tail = out.get(mark..).unwrap_or_default();
+    if tail.len() <= 1 || tail.iter().all(|t| t.str().is_some()) {
+        return Ok(());
+    }
+    let mut tail = out.split_off(mark).into_iter();
+    let first = tail.next().ok_or(Fallback)?;
+    out.push(tail.try_fold(first, |acc, v| arith(acc, v, ArithOp::Add))?);
+    Ok(())
 }
 
 fn string_arg<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
@@ -1762,6 +1799,18 @@ pub(super) mod tests {
         "[1] + [] + release.tags + [2]",
         "1.5 + 2.0 + 0.25",
         "'a' + ('b' + 'c') + 'd'",
+        // ... through parenthesised sums and the branches conditionals take,
+        // keeping the grouping of anything that is not a string
+        "(release.nul == null ? '' : release.nul + '/') + release.name + '@' + release.version",
+        "(release.name == null ? '' : release.name + '/') + release.name + (release.t ? '!' : '?')",
+        "'a' + (release.t ? 'b' + 'c' : 'd') + ('e' + ('f' + 'g'))",
+        "release.max + (1 + -5)",
+        "release.max + (release.t ? 1 + -1 : 2)",
+        "1 + (2 + 3) + (release.t ? 4 : 5)",
+        "0.1 + (0.2 + 0.3)",
+        "(0.1 + 0.2) + (release.t ? 0.3 : 0.0)",
+        "[1] + ([2] + release.tags) + (release.t ? [3] : [])",
+        "'x' + (release.n > 2 ? release.name : release.version)",
         "5 - 7",
         "5u - 3u",
         "2 * 3",
@@ -1918,6 +1967,13 @@ pub(super) mod tests {
         "1 + 'a' + 'b'",
         "'a' + 'b' + release.missing",
         "9223372036854775807 + 1 + -5",
+        "release.max + 1 + (release.t ? -1 : 0)",
+        "'a' + (release.t ? 1 : 'b')",
+        "'a' + (release.missing ? 'b' : 'c')",
+        "'a' + (release.n ? 'b' : 'c')",
+        "'a' + ('b' + 1) + 'c'",
+        "1 + ('a' + 'b')",
+        "release.name + (release.t ? release.missing : 'x')",
         "release.missing",
         "release.nul.x",
         "release.n.x",
