@@ -61,6 +61,7 @@ impl FastProgram {
         let mut cx = Cx {
             vars,
             locals: Vec::new(),
+            sets: Default::default(),
         };
         let value = eval(&self.root, &mut cx)?;
         to_json(&value)
@@ -73,6 +74,7 @@ impl FastProgram {
         let mut cx = Cx {
             vars,
             locals: Vec::new(),
+            sets: Default::default(),
         };
         let value = eval(&self.root, &mut cx)?;
         if let V::Bool(ok) = value {
@@ -842,7 +844,15 @@ fn doc_to_json(v: Val<'_>) -> Json {
 struct Cx<'a, 's> {
     vars: &'s [(&'s str, Val<'a>)],
     locals: Vec<V<'a>>,
+    /// The strings of input lists `in` looked into (by the list's
+    /// [`Arr::identity`]), made on the first look: `t in
+    /// params.allowed_licenses`, once per license term of every component.
+    sets: foldhash::HashMap<(usize, u32, u32), foldhash::HashSet<&'a str>>,
 }
+
+/// Input lists at least this long are looked into through a set of their
+/// strings.
+const SET_LOOKUP: usize = 8;
 
 fn boolean(v: Res<V<'_>>) -> Res<bool> {
     match v {
@@ -1010,6 +1020,23 @@ fn eval_bool<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<bool> {
         Node::In(x, c) => {
             let x = eval(x, cx)?;
             let c = eval(c, cx)?;
+            // A string equals only strings: a list's other elements never
+            // match it.
+            if let (Some(s), V::Doc(list)) = (x.str(), &c)
+                && let Some(items) = list.as_array()
+                && items.len() >= SET_LOOKUP
+            {
+                let strings = cx.sets.entry(items.identity()).or_insert_with(|| {
+                    items
+                        .iter()
+                        .filter_map(|v| match v.kind() {
+                            Kind::Str(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect()
+                });
+                return Ok(strings.contains(s));
+            }
             if let Some(items) = c.list() {
                 Ok(items.iter().any(|i| equal(&i, &x)))
             } else if let Some(m) = c.map() {
@@ -1033,6 +1060,11 @@ fn eval_bool<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<bool> {
             }
         }
         Node::Loop(l) => loop_bool(l, cx),
+        Node::Call(f @ (Func::StartsWith | Func::EndsWith | Func::Contains), args) => match &**args
+        {
+            [s, p] => substring_test(*f, s, p, cx),
+            _ => Err(Fallback),
+        },
         _ => boolean(eval(n, cx)),
     }
 }
@@ -1325,6 +1357,18 @@ fn regroup(out: &mut Vec<V<'_>>, mark: usize) -> Res<()> {
     Ok(())
 }
 
+/// `s.startsWith(p)`, `s.endsWith(p)` or `s.contains(p)` (`f`).
+fn substring_test<'a>(f: Func, s: &'a Node, p: &'a Node, cx: &mut Cx<'a, '_>) -> Res<bool> {
+    let s = string_arg(s, cx)?;
+    let p = string_arg(p, cx)?;
+    let (s, p) = (s.str().ok_or(Fallback)?, p.str().ok_or(Fallback)?);
+    Ok(match f {
+        Func::StartsWith => s.starts_with(p),
+        Func::EndsWith => s.ends_with(p),
+        _ => s.contains(p),
+    })
+}
+
 fn string_arg<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
     let v = eval(n, cx)?;
     if v.str().is_some() {
@@ -1376,14 +1420,7 @@ fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             i64::try_from(n).map(V::Int).map_err(|_| Fallback)
         }
         (Func::StartsWith | Func::EndsWith | Func::Contains, [s, p]) => {
-            let s = string_arg(s, cx)?;
-            let p = string_arg(p, cx)?;
-            let (s, p) = (s.str().ok_or(Fallback)?, p.str().ok_or(Fallback)?);
-            Ok(V::Bool(match f {
-                Func::StartsWith => s.starts_with(p),
-                Func::EndsWith => s.ends_with(p),
-                _ => s.contains(p),
-            }))
+            substring_test(f, s, p, cx).map(V::Bool)
         }
         (Func::Matches, [s, p]) => {
             let s = string_arg(s, cx)?;
@@ -1439,21 +1476,41 @@ fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             let s = string_arg(s, cx)?;
             let from = string_arg(from, cx)?;
             let to = string_arg(to, cx)?;
-            let (s, from, to) = (
+            let (text, from, to) = (
                 s.str().ok_or(Fallback)?,
                 from.str().ok_or(Fallback)?,
                 to.str().ok_or(Fallback)?,
             );
-            Ok(V::owned(s.replace(from, to)))
+            // Nothing to replace: the string itself, not a copy of it.
+            if !text.contains(from) {
+                return Ok(s);
+            }
+            Ok(V::owned(text.replace(from, to)))
         }
         (Func::Split, [s, sep]) => {
             let s = string_arg(s, cx)?;
             let sep = string_arg(sep, cx)?;
-            let (s, sep) = (s.str().ok_or(Fallback)?, sep.str().ok_or(Fallback)?);
-            let parts: Vec<V<'a>> = if sep.is_empty() {
-                s.chars().map(|c| V::owned(c.to_string())).collect()
-            } else {
-                s.split(sep).map(|p| V::owned(p.to_owned())).collect()
+            let sep = sep.str().ok_or(Fallback)?;
+            // The parts of a string of the input or of the rule are slices
+            // of it; only those of a string made while evaluating are copied.
+            let parts: Vec<V<'a>> = match (&s, sep.is_empty()) {
+                (V::Str(s), true) => s
+                    .char_indices()
+                    .map(|(i, c)| V::Str(s.get(i..i + c.len_utf8()).unwrap_or_default()))
+                    .collect(),
+                (V::Str(s), false) => s.split(sep).map(V::Str).collect(),
+                (_, true) => s
+                    .str()
+                    .ok_or(Fallback)?
+                    .chars()
+                    .map(|c| V::owned(c.to_string()))
+                    .collect(),
+                (_, false) => s
+                    .str()
+                    .ok_or(Fallback)?
+                    .split(sep)
+                    .map(|p| V::owned(p.to_owned()))
+                    .collect(),
             };
             Ok(V::List(Rc::new(parts)))
         }
@@ -1660,6 +1717,7 @@ pub(super) mod tests {
                 "nested": {"a": {"b": [1, 2, {"c": "deep"}]}},
                 "empty": [], "emptym": {}, "uni": "ta©o©αT", "min": -9223372036854775808i64,
                 "max": 9223372036854775807i64,
+                "long": ["a", 1, "b", null, "c", 2.5, "d", "e", "f", true, "g", ["h"], "ü", "demo"],
                 "mixed": [1, "a", null, true, 1.5, [1], {"k": "v"}],
                 "lists": [[1, 2], [3, [4, 5]], 6],
                 "nlist": [1, 1.0, 2, 2.5],
@@ -1901,6 +1959,31 @@ pub(super) mod tests {
         "''.split(',')",
         "''.split('')",
         "'a,,b'.split(',')",
+        // `in` a long input list (looked into through a set of its strings)
+        "'a' in release.long",
+        "'z' in release.long",
+        "'h' in release.long",
+        "'ü' in release.long",
+        "release.name in release.long",
+        "release.tags.map(t, t in release.long)",
+        "1 in release.long",
+        "2.5 in release.long",
+        "null in release.long",
+        "true in release.long",
+        "['h'] in release.long",
+        "['a', 'demo', 'ü'].all(x, x in release.long)",
+        "['zz', 'g'].exists_one(x, x in release.long)",
+        // the parts of input strings (slices) and of strings made by the rule (copies)
+        "release.uni.split('')",
+        "release.uni.split('©')",
+        "(release.name + '-x').split('-')",
+        "(release.uni + 'é').split('')",
+        "release.version.split('.')[1] + release.version.split('.')[0]",
+        "release.name.replace('z', 'y')",
+        "release.name.replace('m', 'M')",
+        "(release.name + '!').replace('?', '.')",
+        "release.version.replace('.', '')",
+        "release.tags.map(t, t.replace('x', 'y') + t.split('')[0])",
         "release.uni.substring(2)",
         "release.uni.substring(2, 6)",
         "'abc'.substring(3)",

@@ -339,6 +339,16 @@ pub struct Arr<'a> {
 }
 
 impl<'a> Arr<'a> {
+    /// Which array of which document this is: the same for every handle to
+    /// it while the document lives, and no other non-empty array's.
+    pub(crate) fn identity(self) -> (usize, u32, u32) {
+        (
+            std::ptr::from_ref::<Doc>(self.doc) as usize,
+            self.first,
+            self.len,
+        )
+    }
+
     /// The number of elements.
     pub fn len(self) -> usize {
         self.len as usize
