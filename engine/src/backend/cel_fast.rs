@@ -34,7 +34,7 @@ use serde_json::{Number, Value as Json};
 
 use super::violation::{Repeats, take_msg};
 use super::{Detail, Details, Violation};
-use crate::json::doc::{Arr, Kind, Obj, Val};
+use crate::json::doc::{Arr, KeyHint, Kind, Obj, Val};
 
 /// Deepest syntax tree translated: evaluation recurses once per level, and
 /// anything deeper is left to the crate on its large-stack thread.
@@ -50,6 +50,8 @@ type Res<T> = Result<T, Fallback>;
 #[derive(Debug)]
 pub(crate) struct FastProgram {
     root: Node,
+    /// How many field reads the tree has ([`Field::slot`]).
+    fields: usize,
 }
 
 impl FastProgram {
@@ -62,6 +64,7 @@ impl FastProgram {
             vars,
             locals: Vec::new(),
             sets: Default::default(),
+            hints: vec![KeyHint::default(); self.fields],
         };
         let value = eval(&self.root, &mut cx)?;
         to_json(&value)
@@ -75,6 +78,7 @@ impl FastProgram {
             vars,
             locals: Vec::new(),
             sets: Default::default(),
+            hints: vec![KeyHint::default(); self.fields],
         };
         let value = eval(&self.root, &mut cx)?;
         if let V::Bool(ok) = value {
@@ -110,8 +114,10 @@ impl FastProgram {
     }
 
     /// The program of a tree [`cel_parse`](super::cel_parse) built.
-    pub(super) fn new(root: Node) -> FastProgram {
-        FastProgram { root }
+    pub(super) fn new(mut root: Node) -> FastProgram {
+        let mut fields = 0;
+        number_fields(&mut root, &mut fields);
+        FastProgram { root, fields }
     }
 }
 
@@ -166,9 +172,7 @@ fn violation<'a>(
 /// `None` when it uses anything this evaluator does not implement.
 pub(crate) fn compile(expr: &IdedExpr) -> Option<FastProgram> {
     let mut scope = Vec::new();
-    Some(FastProgram {
-        root: node(expr, &mut scope, 0)?,
-    })
+    Some(FastProgram::new(node(expr, &mut scope, 0)?))
 }
 
 // ---------------------------------------------------------------------------
@@ -184,9 +188,9 @@ pub(super) enum Node {
     Input(Box<str>),
     /// A comprehension variable: its index in the stack of locals.
     Local(usize),
-    Select(Box<Node>, Box<str>),
+    Select(Box<Node>, Field),
     /// `has(x.f)`.
-    Has(Box<Node>, Box<str>),
+    Has(Box<Node>, Field),
     Index(Box<Node>, Box<Node>),
     List(Vec<Node>),
     Map(Vec<(Node, Node)>),
@@ -207,6 +211,73 @@ pub(super) enum Node {
     /// A function; a member function's receiver is its first argument.
     Call(Func, Vec<Node>),
     Loop(Box<Loop>),
+}
+
+/// A field read by `.` or tested by `has()`, and which of the program's
+/// field reads it is: each has its own [`KeyHint`] while the program runs
+/// (numbered when the program is made, [`number_fields`]).
+#[derive(Debug)]
+pub(super) struct Field {
+    name: Box<str>,
+    slot: usize,
+}
+
+impl Field {
+    pub(super) fn new(name: &str) -> Field {
+        Field {
+            name: name.into(),
+            slot: 0,
+        }
+    }
+}
+
+/// Numbers the field reads of a tree, in the order they are met, from
+/// `next` on.
+fn number_fields(n: &mut Node, next: &mut usize) {
+    match n {
+        Node::Select(o, f) | Node::Has(o, f) => {
+            f.slot = *next;
+            *next += 1;
+            number_fields(o, next);
+        }
+        Node::Const(_) | Node::Input(_) | Node::Local(_) => {}
+        Node::Index(a, b)
+        | Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Eq(a, b, _)
+        | Node::Cmp(a, b, _)
+        | Node::Arith(a, b, _)
+        | Node::In(a, b) => {
+            number_fields(a, next);
+            number_fields(b, next);
+        }
+        Node::Not(a) | Node::Neg(a) | Node::InStrs(a, _) | Node::Matches(a, _) => {
+            number_fields(a, next);
+        }
+        Node::Cond(a, b, c) => {
+            number_fields(a, next);
+            number_fields(b, next);
+            number_fields(c, next);
+        }
+        Node::List(items) | Node::Call(_, items) => {
+            for x in items {
+                number_fields(x, next);
+            }
+        }
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                number_fields(k, next);
+                number_fields(v, next);
+            }
+        }
+        Node::Loop(l) => {
+            number_fields(&mut l.range, next);
+            if let Some(g) = &mut l.guard {
+                number_fields(g, next);
+            }
+            number_fields(&mut l.body, next);
+        }
+    }
 }
 
 /// The strings of a literal list. Shown sorted, so that two trees print the
@@ -304,7 +375,7 @@ fn node(e: &IdedExpr, scope: &mut Vec<String>, depth: usize) -> Option<Node> {
         Expr::Ident(name) => ident(name, scope)?,
         Expr::Select(s) => {
             let operand = Box::new(node(&s.operand, scope, d)?);
-            let field = s.field.as_str().into();
+            let field = Field::new(&s.field);
             if s.test {
                 Node::Has(operand, field)
             } else {
@@ -848,6 +919,8 @@ struct Cx<'a, 's> {
     /// [`Arr::identity`]), made on the first look: `t in
     /// params.allowed_licenses`, once per license term of every component.
     sets: foldhash::HashMap<(usize, u32, u32), foldhash::HashSet<&'a str>>,
+    /// Where each field read of the program found its field last.
+    hints: Vec<KeyHint>,
 }
 
 /// Input lists at least this long are looked into through a set of their
@@ -881,15 +954,13 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
         // A field of a comprehension variable is read where the variable
         // is, without a copy of it (a built map's would count a reference).
         Node::Select(o, field) => match **o {
-            Node::Local(slot) => cx
-                .locals
-                .get(slot)
-                .and_then(V::map)
-                .and_then(|m| m.get(field))
-                .ok_or(Fallback),
+            Node::Local(slot) => {
+                let o = cx.locals.get(slot).ok_or(Fallback)?;
+                field_of(o, field, &mut cx.hints).ok_or(Fallback)
+            }
             _ => {
                 let o = eval(o, cx)?;
-                o.map().and_then(|m| m.get(field)).ok_or(Fallback)
+                field_of(&o, field, &mut cx.hints).ok_or(Fallback)
             }
         },
         Node::Has(..)
@@ -961,6 +1032,22 @@ fn eval<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
     }
 }
 
+/// Field `field` of `v` (`None`: `v` is not a map, or has no such field).
+/// An object of the input is looked into where the field was found last.
+fn field_of<'a>(v: &V<'a>, field: &Field, hints: &mut [KeyHint]) -> Option<V<'a>> {
+    match v {
+        V::Doc(val) => {
+            let obj = val.as_object()?;
+            match hints.get_mut(field.slot) {
+                Some(hint) => obj.get_hinted(&field.name, hint),
+                None => obj.get(&field.name),
+            }
+            .map(from_doc)
+        }
+        _ => v.map()?.get(&field.name),
+    }
+}
+
 /// A node's value as a condition: `boolean(eval(n, cx))`, without making a
 /// value of the operators that give a boolean (a condition runs once per
 /// element of every `filter` and `exists`).
@@ -968,7 +1055,10 @@ fn eval_bool<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<bool> {
     match n {
         Node::Has(o, field) => {
             let o = eval(o, cx)?;
-            o.map().map(|m| m.get(field).is_some()).ok_or(Fallback)
+            if o.map().is_none() {
+                return Err(Fallback);
+            }
+            Ok(field_of(&o, field, &mut cx.hints).is_some())
         }
         // `false && x` is false whatever x is; `error && false` is false too.
         Node::And(a, b) => {

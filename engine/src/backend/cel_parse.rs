@@ -19,7 +19,7 @@
 //! [`MAX_NESTING`] and [`MAX_DEPTH`], so hostile input cannot exhaust the stack.
 
 use super::cel::VARIABLES;
-use super::cel_fast::{self, FastProgram, Lit, MAX_DEPTH, Node};
+use super::cel_fast::{self, FastProgram, Field, Lit, MAX_DEPTH, Node};
 
 /// Deepest nesting of sub-expressions (brackets, arguments, `?:` chains)
 /// parsed. The crate refuses 96 levels; anything near that is left to it.
@@ -545,7 +545,7 @@ impl<'s> Parser<'s> {
                         self.member_call(name, m)?
                     } else {
                         let Sub { node, height } = m;
-                        over(Node::Select(Box::new(node), name.into()), [height])?
+                        over(Node::Select(Box::new(node), Field::new(name)), [height])?
                     };
                 }
                 Some(Tok::LBracket) => {

@@ -78,7 +78,7 @@ pub struct Doc {
 }
 
 /// A string in [`Doc::text`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct Span {
     start: u32,
     len: u32,
@@ -205,6 +205,15 @@ impl fmt::Debug for Doc {
 
 // ---------------------------------------------------------------------------
 // Reading.
+
+/// Where a field was found last, for [`Obj::get_hinted`]: the document, the
+/// member's position and its key's span. The default hint is no hint.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeyHint {
+    doc: usize,
+    index: u32,
+    key: Span,
+}
 
 /// A value in a [`Doc`]: a copyable handle.
 #[derive(Clone, Copy)]
@@ -440,14 +449,46 @@ impl<'a> Obj<'a> {
 
     /// The value of member `key`.
     pub fn get(self, key: &str) -> Option<Val<'a>> {
+        self.find(key).map(|(_, m)| Val {
+            doc: self.doc,
+            cell: m.value,
+        })
+    }
+
+    /// The value of member `key`, looked for first where `hint` says the
+    /// last lookup by it found that key: objects made from one struct have
+    /// their members in one order, so a field read from each of many such
+    /// objects is found by comparing one key's span (the same span, the same
+    /// text) instead of key texts. `hint` is the caller's, one per place
+    /// that reads a field; any hint gives the same answer as [`get`](Self::get).
+    pub(crate) fn get_hinted(self, key: &str, hint: &mut KeyHint) -> Option<Val<'a>> {
+        let doc = self.doc;
+        let here = std::ptr::from_ref::<Doc>(doc) as usize;
+        if hint.doc == here
+            && let Some(m) = self.members().get(hint.index as usize)
+            && m.key == hint.key
+        {
+            return Some(Val { doc, cell: m.value });
+        }
+        let (index, m) = self.find(key)?;
+        *hint = KeyHint {
+            doc: here,
+            index: index_of(index).ok()?,
+            key: m.key,
+        };
+        Some(Val { doc, cell: m.value })
+    }
+
+    /// Member `key` and its position among the members.
+    fn find(self, key: &str) -> Option<(usize, &'a Member)> {
         let doc = self.doc;
         let members = self.members();
-        let found = if self.len() <= INDEXED_OBJECT {
+        if self.len() <= INDEXED_OBJECT {
             // Lengths first, from the spans alone; bytes only for a key of
             // the same length (no character boundaries to check either), the
             // first byte before the call that compares them all.
             let key = key.as_bytes();
-            members.iter().find(|m| {
+            members.iter().enumerate().find(|(_, m)| {
                 m.key.len as usize == key.len() && {
                     let k = doc.bytes(m.key);
                     k.first() == key.first() && k == key
@@ -456,16 +497,15 @@ impl<'a> Obj<'a> {
         } else {
             let start = self.sorted as usize;
             let sorted = doc.index.get(start..start + self.len()).unwrap_or_default();
-            sorted
+            let at = sorted
                 .binary_search_by(|&i| {
                     let k = members.get(i as usize).map_or("", |m| doc.str(m.key));
                     k.cmp(key)
                 })
-                .ok()
-                .and_then(|at| sorted.get(at))
-                .and_then(|&i| members.get(i as usize))
-        };
-        found.map(|m| Val { doc, cell: m.value })
+                .ok()?;
+            let i = *sorted.get(at)? as usize;
+            members.get(i).map(|m| (i, m))
+        }
     }
 
     /// The members in order.
@@ -1162,6 +1202,50 @@ mod tests {
     use super::*;
     use serde::Serialize;
     use serde_json::json;
+
+    /// One hint carried across objects of two documents, members in other
+    /// orders, missing keys and an object large enough to be indexed gives
+    /// what `get` gives every time.
+    #[test]
+    fn hinted_lookups_answer_as_plain_ones() {
+        let big: serde_json::Map<String, Value> = (0..40)
+            .map(|i| (format!("k{i:02}"), json!(i)))
+            .chain([("x".to_owned(), json!("big"))])
+            .collect();
+        let a = Doc::from_value(&json!([
+            {"x": 1, "y": 2},
+            {"x": 3, "y": 4},
+            {"y": 5, "x": 6},
+            {"z": 7},
+            {"xx": 8, "x": 9},
+            big,
+            {"x": 10, "y": 11},
+        ]))
+        .unwrap();
+        let b = Doc::from_value(&json!({"y": "b", "x": "b"})).unwrap();
+        let c = Doc::parse("{\"q\": 0, \"x\": \"parsed\"}").unwrap();
+        let objects: Vec<Obj<'_>> = a
+            .root()
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain([b.root(), c.root()])
+            .map(|v| v.as_object().unwrap())
+            .collect();
+        let show = |v: Option<Val<'_>>| format!("{v:?}");
+        for key in ["x", "y", "z", "w", "k07", "k39"] {
+            let mut hint = KeyHint::default();
+            for _ in 0..2 {
+                for obj in objects.iter().chain(objects.iter().rev()) {
+                    assert_eq!(
+                        show(obj.get_hinted(key, &mut hint)),
+                        show(obj.get(key)),
+                        "{key}"
+                    );
+                }
+            }
+        }
+    }
 
     /// What serde_json makes of `value`, and what the document makes of it,
     /// as text: they must be the same bytes.
