@@ -2585,25 +2585,11 @@ pub(super) mod tests {
         let mut tally = std::collections::BTreeMap::<String, usize>::new();
         let mut rules_seen = 0;
         for bundle in bundles {
-            let manifest: toml::Table =
-                toml::from_str(&std::fs::read_to_string(bundle.join("bundle.toml")).unwrap())
-                    .unwrap();
-            let params = manifest
-                .get("params")
-                .map(|p| serde_json::to_value(p).unwrap())
-                .unwrap_or_else(|| json!({}));
-            let mut rules: Vec<(String, String)> = std::fs::read_dir(bundle.join("rules"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "cel"))
-                .map(|p| {
-                    (
-                        p.display().to_string(),
-                        std::fs::read_to_string(&p).unwrap(),
-                    )
-                })
+            let (params, rules) = bundle_cel_rules(&bundle);
+            let rules: Vec<(String, String)> = rules
+                .into_iter()
+                .map(|(p, text)| (p.display().to_string(), text))
                 .collect();
-            rules.sort();
             for (path, text) in &rules {
                 let program = env.compile(text).unwrap();
                 assert!(
@@ -2706,19 +2692,35 @@ pub(super) mod tests {
             start.elapsed().as_secs_f64() * 1e3
         );
     }
-    fn timing_bundle(env: &Arc<cel::Env>, bundle: &Path, mut input: Json) {
+
+    /// A bundle's parameters (as JSON) and its CEL rules (path, text), in
+    /// path order.
+    fn bundle_cel_rules(bundle: &Path) -> (Json, Vec<(std::path::PathBuf, String)>) {
         let manifest: toml::Table =
             toml::from_str(&std::fs::read_to_string(bundle.join("bundle.toml")).unwrap()).unwrap();
-        input["params"] = manifest
+        let params = manifest
             .get("params")
             .map(|p| serde_json::to_value(p).unwrap())
             .unwrap_or_else(|| json!({}));
-        let mut rules: Vec<(String, FastProgram)> = std::fs::read_dir(bundle.join("rules"))
+        let mut rules: Vec<_> = std::fs::read_dir(bundle.join("rules"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "cel"))
             .map(|p| {
                 let text = std::fs::read_to_string(&p).unwrap();
+                (p, text)
+            })
+            .collect();
+        rules.sort();
+        (params, rules)
+    }
+
+    fn timing_bundle(env: &Arc<cel::Env>, bundle: &Path, mut input: Json) {
+        let (params, rules) = bundle_cel_rules(bundle);
+        input["params"] = params;
+        let rules: Vec<(String, FastProgram)> = rules
+            .into_iter()
+            .map(|(p, text)| {
                 let program = compile(env.compile(&text).unwrap().expression()).unwrap();
                 (
                     p.file_stem().unwrap().to_string_lossy().into_owned(),
@@ -2726,7 +2728,6 @@ pub(super) mod tests {
                 )
             })
             .collect();
-        rules.sort_by(|a, b| a.0.cmp(&b.0));
         let doc = Doc::from_value(&input).unwrap();
         let v = vars(&doc);
         let rounds: usize = std::env::var("CEL_FAST_ROUNDS").map_or(10, |r| r.parse().unwrap());
