@@ -7,7 +7,8 @@
 //! *purge delay*; mimalloc 2 waited 10 ms). A `check` is over in a fraction
 //! of that, so every page it ever freed stayed in its peak: at 10,000
 //! components 40–43 MiB instead of 35. [`configure`] sets the delay back to
-//! 10 ms, at no measurable cost in time.
+//! 10 ms, at no measurable cost in time at 10,000 components (3–8% more at
+//! 100,000, where it saves 20–40 MiB).
 //!
 //! This crate holds the workspace's only `unsafe` code: the two calls into
 //! mimalloc's option table below.
@@ -33,13 +34,16 @@ const PURGE_DELAY_VARS: [&str; 2] = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DEL
 /// sets it. Call it first thing in `main`, before any thread starts:
 /// mimalloc's option table is not synchronised.
 pub fn configure() {
-    if PURGE_DELAY_VARS
+    if !set_by_environment() {
+        set_purge_delay(PURGE_DELAY_MS);
+    }
+}
+
+/// Whether the environment sets the purge delay.
+fn set_by_environment() -> bool {
+    PURGE_DELAY_VARS
         .iter()
         .any(|var| std::env::var_os(var).is_some())
-    {
-        return;
-    }
-    set_purge_delay(PURGE_DELAY_MS);
 }
 
 /// The purge delay mimalloc uses now, in milliseconds.
@@ -72,10 +76,7 @@ mod tests {
     /// that default), and setting it is read back.
     #[test]
     fn the_option_number_is_the_purge_delay() {
-        if PURGE_DELAY_VARS
-            .iter()
-            .any(|var| std::env::var_os(var).is_some())
-        {
+        if set_by_environment() {
             return;
         }
         assert_eq!(purge_delay(), 1000);
