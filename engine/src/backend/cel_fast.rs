@@ -34,7 +34,7 @@ use serde_json::{Number, Value as Json};
 
 use super::violation::{Repeats, take_msg};
 use super::{Detail, Details, Violation};
-use crate::json::doc::{Arr, KeyHint, Kind, Obj, Val};
+use crate::json::doc::{Arr, KeyHint, Kind, Obj, Val, same_key};
 
 /// Deepest syntax tree translated: evaluation recurses once per level, and
 /// anything deeper is left to the crate on its large-stack thread.
@@ -790,16 +790,11 @@ impl<'a> Fields<'_, 'a> {
     fn get(self, key: &str) -> Option<V<'a>> {
         match self {
             Fields::Doc(m) => m.get(key).map(from_doc),
-            // Lengths and first bytes before the call that compares all
-            // the bytes (the keys of a map a rule builds differ in those).
             Fields::Vals(m) => m
                 .iter()
                 .find(|(k, _)| {
-                    k.str().is_some_and(|k| {
-                        k.len() == key.len()
-                            && k.as_bytes().first() == key.as_bytes().first()
-                            && k == key
-                    })
+                    k.str()
+                        .is_some_and(|k| same_key(k.as_bytes(), key.as_bytes()))
                 })
                 .map(|(_, v)| v.clone()),
         }
@@ -1404,6 +1399,11 @@ fn sum<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
         }
         return Ok(V::owned(joined));
     }
+    add_all(terms)
+}
+
+/// `terms` added left to right.
+fn add_all<'a>(terms: impl IntoIterator<Item = V<'a>>) -> Res<V<'a>> {
     let mut terms = terms.into_iter();
     let first = terms.next().ok_or(Fallback)?;
     terms.try_fold(first, |acc, v| arith(acc, v, ArithOp::Add))
@@ -1441,9 +1441,8 @@ fn regroup(out: &mut Vec<V<'_>>, mark: usize) -> Res<()> {
     if tail.len() <= 1 || tail.iter().all(|t| t.str().is_some()) {
         return Ok(());
     }
-    let mut tail = out.split_off(mark).into_iter();
-    let first = tail.next().ok_or(Fallback)?;
-    out.push(tail.try_fold(first, |acc, v| arith(acc, v, ArithOp::Add))?);
+    let group = add_all(out.split_off(mark))?;
+    out.push(group);
     Ok(())
 }
 
@@ -1457,6 +1456,17 @@ fn substring_test<'a>(f: Func, s: &'a Node, p: &'a Node, cx: &mut Cx<'a, '_>) ->
         Func::EndsWith => s.ends_with(p),
         _ => s.contains(p),
     })
+}
+
+/// The parts `s.split(sep)` gives, as slices of `s`: its characters when
+/// `sep` is empty.
+fn split_parts<'s>(s: &'s str, sep: &str) -> impl Iterator<Item = &'s str> {
+    let chars = sep.is_empty().then(|| s.split_inclusive(|_: char| true));
+    let pieces = (!sep.is_empty()).then(|| s.split(sep));
+    chars
+        .into_iter()
+        .flatten()
+        .chain(pieces.into_iter().flatten())
 }
 
 fn string_arg<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
@@ -1583,22 +1593,9 @@ fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             let sep = sep.str().ok_or(Fallback)?;
             // The parts of a string of the input or of the rule are slices
             // of it; only those of a string made while evaluating are copied.
-            let parts: Vec<V<'a>> = match (&s, sep.is_empty()) {
-                (V::Str(s), true) => s
-                    .char_indices()
-                    .map(|(i, c)| V::Str(s.get(i..i + c.len_utf8()).unwrap_or_default()))
-                    .collect(),
-                (V::Str(s), false) => s.split(sep).map(V::Str).collect(),
-                (_, true) => s
-                    .str()
-                    .ok_or(Fallback)?
-                    .chars()
-                    .map(|c| V::owned(c.to_string()))
-                    .collect(),
-                (_, false) => s
-                    .str()
-                    .ok_or(Fallback)?
-                    .split(sep)
+            let parts: Vec<V<'a>> = match &s {
+                V::Str(s) => split_parts(s, sep).map(V::Str).collect(),
+                _ => split_parts(s.str().ok_or(Fallback)?, sep)
                     .map(|p| V::owned(p.to_owned()))
                     .collect(),
             };

@@ -206,6 +206,12 @@ impl fmt::Debug for Doc {
 // ---------------------------------------------------------------------------
 // Reading.
 
+/// Whether two keys are the same: lengths, then first bytes, before the call
+/// that compares all the bytes (keys of one object mostly differ in those).
+pub(crate) fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 /// Where a field was found last, for [`Obj::get_hinted`]: the document, the
 /// member's position and its key's span. The default hint is no hint.
 #[derive(Clone, Copy, Debug, Default)]
@@ -487,15 +493,12 @@ impl<'a> Obj<'a> {
         let members = self.members();
         if self.len() <= INDEXED_OBJECT {
             // Lengths first, from the spans alone; bytes only for a key of
-            // the same length (no character boundaries to check either), the
-            // first byte before the call that compares them all.
+            // the same length (no character boundaries to check either).
             let key = key.as_bytes();
-            members.iter().enumerate().find(|(_, m)| {
-                m.key.len as usize == key.len() && {
-                    let k = doc.bytes(m.key);
-                    k.first() == key.first() && k == key
-                }
-            })
+            members
+                .iter()
+                .enumerate()
+                .find(|(_, m)| m.key.len as usize == key.len() && same_key(doc.bytes(m.key), key))
         } else {
             let start = self.sorted as usize;
             let sorted = doc.index.get(start..start + self.len()).unwrap_or_default();
