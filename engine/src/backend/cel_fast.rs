@@ -52,6 +52,8 @@ pub(crate) struct FastProgram {
     root: Node,
     /// How many field reads the tree has ([`Field::slot`]).
     fields: usize,
+    /// How many of its loops remember their answers ([`Loop::memo`]).
+    memos: usize,
 }
 
 impl FastProgram {
@@ -60,12 +62,7 @@ impl FastProgram {
     /// crate's result; [`Fallback`] when the crate must decide.
     #[cfg(test)]
     pub(crate) fn eval<'a>(&'a self, vars: &[(&str, Val<'a>)]) -> Result<Json, Fallback> {
-        let mut cx = Cx {
-            vars,
-            locals: Vec::new(),
-            sets: Default::default(),
-            hints: vec![KeyHint::default(); self.fields],
-        };
+        let mut cx = self.context(vars);
         let value = eval(&self.root, &mut cx)?;
         to_json(&value)
     }
@@ -74,12 +71,7 @@ impl FastProgram {
     /// violations directly (`title` the message of those without `msg`),
     /// without a JSON value of each first.
     pub(crate) fn eval_rule<'a>(&'a self, vars: &[(&str, Val<'a>)], title: &str) -> Res<RuleValue> {
-        let mut cx = Cx {
-            vars,
-            locals: Vec::new(),
-            sets: Default::default(),
-            hints: vec![KeyHint::default(); self.fields],
-        };
+        let mut cx = self.context(vars);
         let value = eval(&self.root, &mut cx)?;
         if let V::Bool(ok) = value {
             return Ok(RuleValue::Bool(ok));
@@ -117,7 +109,24 @@ impl FastProgram {
     pub(super) fn new(mut root: Node) -> FastProgram {
         let mut fields = 0;
         number_fields(&mut root, &mut fields);
-        FastProgram { root, fields }
+        let mut memos = 0;
+        number_memos(&mut root, &mut memos);
+        FastProgram {
+            root,
+            fields,
+            memos,
+        }
+    }
+
+    /// A fresh evaluation's context.
+    fn context<'a, 's>(&self, vars: &'s [(&'s str, Val<'a>)]) -> Cx<'a, 's> {
+        Cx {
+            vars,
+            locals: Vec::new(),
+            sets: Default::default(),
+            hints: vec![KeyHint::default(); self.fields],
+            memos: (0..self.memos).map(|_| LoopMemo::default()).collect(),
+        }
     }
 }
 
@@ -231,16 +240,17 @@ impl Field {
     }
 }
 
-/// Numbers the field reads of a tree, in the order they are met, from
-/// `next` on.
-fn number_fields(n: &mut Node, next: &mut usize) {
+/// Calls `f` on each child of `n`, in the order they are evaluated (a
+/// loop's range, guard, body).
+fn children(n: &mut Node, f: &mut dyn FnMut(&mut Node)) {
     match n {
-        Node::Select(o, f) | Node::Has(o, f) => {
-            f.slot = *next;
-            *next += 1;
-            number_fields(o, next);
-        }
         Node::Const(_) | Node::Input(_) | Node::Local(_) => {}
+        Node::Select(a, _)
+        | Node::Has(a, _)
+        | Node::Not(a)
+        | Node::Neg(a)
+        | Node::InStrs(a, _)
+        | Node::Matches(a, _) => f(a),
         Node::Index(a, b)
         | Node::And(a, b)
         | Node::Or(a, b)
@@ -248,36 +258,71 @@ fn number_fields(n: &mut Node, next: &mut usize) {
         | Node::Cmp(a, b, _)
         | Node::Arith(a, b, _)
         | Node::In(a, b) => {
-            number_fields(a, next);
-            number_fields(b, next);
-        }
-        Node::Not(a) | Node::Neg(a) | Node::InStrs(a, _) | Node::Matches(a, _) => {
-            number_fields(a, next);
+            f(a);
+            f(b);
         }
         Node::Cond(a, b, c) => {
-            number_fields(a, next);
-            number_fields(b, next);
-            number_fields(c, next);
+            f(a);
+            f(b);
+            f(c);
         }
-        Node::List(items) | Node::Call(_, items) => {
-            for x in items {
-                number_fields(x, next);
-            }
-        }
+        Node::List(items) | Node::Call(_, items) => items.iter_mut().for_each(f),
         Node::Map(entries) => {
             for (k, v) in entries {
-                number_fields(k, next);
-                number_fields(v, next);
+                f(k);
+                f(v);
             }
         }
         Node::Loop(l) => {
-            number_fields(&mut l.range, next);
+            f(&mut l.range);
             if let Some(g) = &mut l.guard {
-                number_fields(g, next);
+                f(g);
             }
-            number_fields(&mut l.body, next);
+            f(&mut l.body);
         }
     }
+}
+
+/// Numbers the field reads of a tree, in the order they are met, from
+/// `next` on.
+fn number_fields(n: &mut Node, next: &mut usize) {
+    if let Node::Select(_, f) | Node::Has(_, f) = n {
+        f.slot = *next;
+        *next += 1;
+    }
+    children(n, &mut |c| number_fields(c, next));
+}
+
+/// Numbers, from `next` on, the loops whose answer can be remembered by
+/// the input array they run over: `all`, `exists` and `exists_one` whose
+/// predicate reads no local but its own element's (and those of loops inside
+/// it). The rest of what it reads, the input's names and constants, is the
+/// same all through an evaluation, so the same array gives the same answer:
+/// `c.license.alternatives.exists(alt, ...)` once per distinct license
+/// rather than once per component (components with the same license share
+/// one value in the input document).
+fn number_memos(n: &mut Node, next: &mut usize) {
+    if let Node::Loop(l) = n
+        && matches!(
+            l.kind,
+            LoopKind::All | LoopKind::Exists | LoopKind::ExistsOne
+        )
+        && lowest_local(&mut l.body) >= l.var
+    {
+        l.memo = Some(*next);
+        *next += 1;
+    }
+    children(n, &mut |c| number_memos(c, next));
+}
+
+/// The outermost local `n` reads (`usize::MAX`: none).
+fn lowest_local(n: &mut Node) -> usize {
+    let mut lowest = match n {
+        Node::Local(i) => *i,
+        _ => usize::MAX,
+    };
+    children(n, &mut |c| lowest = lowest.min(lowest_local(c)));
+    lowest
 }
 
 /// The strings of a literal list. Shown sorted, so that two trees print the
@@ -346,6 +391,11 @@ pub(super) enum Func {
 #[derive(Debug)]
 pub(super) struct Loop {
     kind: LoopKind,
+    /// The local its element is bound to.
+    var: usize,
+    /// Its answers by input array, when they can be remembered
+    /// ([`number_memos`]).
+    memo: Option<usize>,
     range: Node,
     /// The condition of `filter` and of a three-argument `map`.
     guard: Option<Node>,
@@ -580,6 +630,8 @@ pub(super) fn macro_loop(name: &str, range: Node, args: Vec<Node>, slot: usize) 
     };
     Some(Node::Loop(Box::new(Loop {
         kind,
+        var: slot,
+        memo: None,
         range,
         guard,
         body,
@@ -703,6 +755,7 @@ fn comprehension(c: &ComprehensionExpr, scope: &mut Vec<String>, d: usize) -> Op
         return None;
     };
     let range = node(&c.iter_range, scope, d)?;
+    let var = scope.len();
     scope.push(c.iter_var.clone());
     let inner = (|| {
         let guard = match guard {
@@ -715,6 +768,8 @@ fn comprehension(c: &ComprehensionExpr, scope: &mut Vec<String>, d: usize) -> Op
     let (guard, body) = inner?;
     Some(Node::Loop(Box::new(Loop {
         kind,
+        var,
+        memo: None,
         range,
         guard,
         body,
@@ -916,7 +971,24 @@ struct Cx<'a, 's> {
     sets: foldhash::HashMap<(usize, u32, u32), foldhash::HashSet<&'a str>>,
     /// Where each field read of the program found its field last.
     hints: Vec<KeyHint>,
+    /// What each loop that can remember its answers answered.
+    memos: Vec<LoopMemo>,
 }
+
+/// A loop's answers by the [`Arr::identity`] of the array it ran over
+/// ([`number_memos`]).
+#[derive(Default)]
+struct LoopMemo {
+    answers: foldhash::HashMap<(usize, u32, u32), Res<bool>>,
+    /// Answers found here rather than worked out.
+    hits: usize,
+    /// Set once the arrays turned out to be (nearly) all different: no
+    /// more looking up or keeping.
+    off: bool,
+}
+
+/// Answers a loop keeps before it checks that they are asked again.
+const MEMO_TRIAL: usize = 256;
 
 /// Input lists at least this long are looked into through a set of their
 /// strings.
@@ -1204,7 +1276,7 @@ fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
             list(out)
         }
         LoopKind::All | LoopKind::Exists | LoopKind::ExistsOne => {
-            predicate_loop(l, items, cx).map(V::Bool)
+            remembered(l, items, cx).map(V::Bool)
         }
     }
 }
@@ -1233,7 +1305,36 @@ fn loop_bool<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<bool> {
     let range = eval(&l.range, cx)?;
     let mut keys = Vec::new();
     let (items, _) = range_items(&range, &mut keys)?;
-    predicate_loop(l, items, cx)
+    remembered(l, items, cx)
+}
+
+/// [`predicate_loop`], answered from the loop's memo when it has one and
+/// ran over the same input array before.
+fn remembered<'a>(l: &'a Loop, items: Items<'_, 'a>, cx: &mut Cx<'a, '_>) -> Res<bool> {
+    let (Some(slot), Items::Doc(array)) = (l.memo, items) else {
+        return predicate_loop(l, items, cx);
+    };
+    let key = array.identity();
+    match cx.memos.get_mut(slot) {
+        Some(memo) if !memo.off => {
+            if let Some(answer) = memo.answers.get(&key) {
+                memo.hits += 1;
+                return *answer;
+            }
+        }
+        _ => return predicate_loop(l, items, cx),
+    }
+    let answer = predicate_loop(l, items, cx);
+    if let Some(memo) = cx.memos.get_mut(slot) {
+        memo.answers.insert(key, answer);
+        if memo.answers.len() >= MEMO_TRIAL && memo.hits < memo.answers.len() {
+            *memo = LoopMemo {
+                off: true,
+                ..LoopMemo::default()
+            };
+        }
+    }
+    answer
 }
 
 /// `all`, `exists` and `exists_one` over `items` (in any order: an element
@@ -1739,6 +1840,12 @@ pub(super) mod tests {
         };
         let fast_json = fast.eval(&vars(input));
         rule_value_agrees(&fast, &vars(input), &fast_json, expr);
+        let shared = &shared_arrays(input);
+        assert_eq!(
+            fast.eval(&vars(shared)),
+            fast_json,
+            "`{expr}`: equal arrays shared in the document"
+        );
         match (fast_json, slow) {
             (Ok(f), Ok(s)) => {
                 assert_eq!(f, s, "`{expr}`: fast and crate differ");
@@ -1748,6 +1855,62 @@ pub(super) mod tests {
             (Err(Fallback), Ok(_)) => Outcome::FellBack,
             (Err(Fallback), Err(_)) => Outcome::BothFailed,
         }
+    }
+
+    /// `input` again, with each array or object that occurs more than once
+    /// stored once, as the input document shares a license among the
+    /// components that have it.
+    fn shared_arrays(input: &Doc) -> Doc {
+        use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+        use std::collections::HashMap;
+
+        /// Each repeated container's text, with the one copy shared.
+        type Repeated = HashMap<String, (usize, Arc<Json>)>;
+
+        fn count(v: &Json, seen: &mut Repeated) {
+            let children: Vec<&Json> = match v {
+                Json::Array(items) => items.iter().collect(),
+                Json::Object(members) => members.values().collect(),
+                _ => return,
+            };
+            seen.entry(v.to_string())
+                .or_insert_with(|| (0, Arc::new(v.clone())))
+                .0 += 1;
+            children.into_iter().for_each(|c| count(c, seen));
+        }
+
+        struct Shared<'a>(&'a Json, &'a Repeated);
+
+        impl Serialize for Shared<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let Shared(value, repeated) = *self;
+                if let Some((2.., one)) = repeated.get(&value.to_string()) {
+                    return crate::json::doc::shared(one, s);
+                }
+                match value {
+                    Json::Array(items) => {
+                        let mut seq = s.serialize_seq(Some(items.len()))?;
+                        for item in items {
+                            seq.serialize_element(&Shared(item, repeated))?;
+                        }
+                        seq.end()
+                    }
+                    Json::Object(members) => {
+                        let mut map = s.serialize_map(Some(members.len()))?;
+                        for (k, v) in members {
+                            map.serialize_entry(k, &Shared(v, repeated))?;
+                        }
+                        map.end()
+                    }
+                    other => other.serialize(s),
+                }
+            }
+        }
+
+        let value = doc_to_json(input.root());
+        let mut repeated = Repeated::new();
+        count(&value, &mut repeated);
+        Doc::build(&Shared(&value, &repeated)).unwrap()
     }
 
     /// `eval_rule` reads what `eval` gives as a rule's result would be read.
@@ -2566,6 +2729,62 @@ pub(super) mod tests {
         }
     }
 
+    #[test]
+    fn loops_over_one_input_array_are_answered_once_for_it() {
+        let env = env();
+        let lists = [
+            json!(["MIT"]),
+            json!(["GPL-3.0-only", "MIT"]),
+            json!(["Apache-2.0"]),
+        ];
+        let input = |license: &dyn Fn(usize) -> Json| {
+            let comps: Vec<Json> = (0..600)
+                .map(|i| json!({"name": format!("c{i}"), "licenses": license(i)}))
+                .collect();
+            json!({"sboms": [{"components": comps}]})
+        };
+        let run = |expr: &str, input: &Json| {
+            assert_eq!(check(&env, expr, input), Outcome::Fast, "{expr}");
+            let program = compile(env.compile(expr).unwrap().expression()).unwrap();
+            let doc = shared_arrays(&Doc::from_value(input).unwrap());
+            let v = vars(&doc);
+            let mut cx = program.context(&v);
+            let value = to_json(&eval(&program.root, &mut cx).unwrap()).unwrap();
+            let memos: Vec<(usize, usize, bool)> = cx
+                .memos
+                .iter()
+                .map(|m| (m.hits, m.answers.len(), m.off))
+                .collect();
+            (value, memos)
+        };
+        let gpl = "sboms[0].components.filter(c, c.licenses.exists(l, l.startsWith('GPL'))).map(c, c.name)";
+
+        // three arrays, each shared by 200 components: worked out three times
+        let (value, memos) = run(gpl, &input(&|i| lists[i % 3].clone()));
+        assert_eq!(value.as_array().unwrap().len(), 200);
+        assert_eq!(value[0], json!("c1"));
+        assert_eq!(memos, [(597, 3, false)]);
+
+        // every array different: the memo gives up after its trial
+        let (value, memos) = run(gpl, &input(&|i| json!([format!("GPL-{i}")])));
+        assert_eq!(value.as_array().unwrap().len(), 600);
+        assert_eq!(memos, [(0, 0, true)]);
+
+        // a predicate that reads an outer element is not remembered; one that
+        // reads only its own element and inner ones is, whatever it is in
+        let (_, memos) = run(
+            "sboms[0].components.filter(c, c.licenses.exists(l, l == c.name))",
+            &input(&|i| lists[i % 3].clone()),
+        );
+        assert!(memos.is_empty());
+        let (value, memos) = run(
+            "sboms[0].components.filter(c, c.licenses.all(l, [l, 'MIT'].exists(x, x == l))).size()",
+            &input(&|i| lists[i % 3].clone()),
+        );
+        assert_eq!(value, json!(600));
+        assert_eq!(memos, [(597, 3, false)]);
+    }
+
     pub(in crate::backend) fn policies() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
     }
@@ -2725,7 +2944,8 @@ pub(super) mod tests {
                 )
             })
             .collect();
-        let doc = Doc::from_value(&input).unwrap();
+        // Repeated values shared, as in the input document `check` makes.
+        let doc = shared_arrays(&Doc::from_value(&input).unwrap());
         let v = vars(&doc);
         let rounds: usize = std::env::var("CEL_FAST_ROUNDS").map_or(10, |r| r.parse().unwrap());
         let mut best = vec![f64::MAX; rules.len()];
