@@ -191,6 +191,12 @@ pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
     }
 }
 
+/// Fills `file`'s locate cache on the way to `pointer`, as [`position_of`]
+/// would, without the line index.
+pub fn warm_locate_cache(file: &SourceFile, pointer: &str) {
+    locate::start_cached(file.text(), pointer, Some(file.locate_cache()));
+}
+
 /// Where the value at `pointer` in `file` starts: file, pointer, line and
 /// column, without the span a diagnostic underlines (what a rule's finding
 /// carries; a large SBOM has thousands). The whole file when the pointer

@@ -81,7 +81,10 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
                 schema: Some(id), ..
             }
             | Detected::Spdx { schema: id, .. } => {
-                schema::validate_doc(id, value, file, Code::SbomSchemaViolation, severity)
+                let problems =
+                    schema::validate_doc(id, value, file, Code::SbomSchemaViolation, severity);
+                warm_locations(file, detected);
+                problems
             }
             Detected::CycloneDx { spec, schema: None } => {
                 let mut p = Problem::warning(
@@ -119,6 +122,20 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
         .finish()
         .into_result()
         .map(|warnings| (sbom, warnings))
+}
+
+/// Indexes where the components start in the text, as locating the first
+/// finding in a component would: checking the schema ends well before
+/// normalising (a third of the time at 10,000 components), and the findings
+/// are located on one core after the rules. (Not where its lines start: at
+/// 100,000 components that index is 6 MB, made after the input document is
+/// let go, not while it is alive.)
+fn warm_locations(file: &SourceFile, detected: Detected<'_>) {
+    let list = match detected {
+        Detected::CycloneDx { .. } => "/components/0",
+        Detected::Spdx { .. } => "/packages/0",
+    };
+    json::warm_locate_cache(file, list);
 }
 
 /// Parses license expressions once per distinct text: large SBOMs repeat a
