@@ -587,14 +587,43 @@ struct Builder {
     pending_items: Vec<u32>,
     /// Members of the objects being built, innermost last.
     pending_members: Vec<Member>,
-    /// Strings stored once: every key, and short values.
-    shared: foldhash::HashMap<Box<str>, Span>,
+    /// Strings stored once: every key, and short values; a key with its
+    /// slot in `values_by_key` (a value alone has [`NO_KEY`]).
+    shared: foldhash::HashMap<Box<str>, (Span, u32)>,
+    /// How the string values under each key fared among the shared ones.
+    values_by_key: Vec<KeyValues>,
+    /// The slot of the key the values being stored are under.
+    current_key: u32,
     /// Values serialised through [`shared`], by the address and type of what
     /// the `Arc` holds (alive, so not reused, for the whole serialisation):
     /// the cell each was built into.
     subtrees: foldhash::HashMap<(usize, &'static str), u32>,
     /// Counting instead of building: what the tables will hold.
     count: Option<Sizes>,
+}
+
+/// No key's slot in [`Builder::values_by_key`].
+const NO_KEY: u32 = u32::MAX;
+
+/// How often the string values under one key were looked for among the
+/// shared strings, and found. A key whose values hardly repeat (names,
+/// versions, package URLs, pointers) stops being looked up after a trial:
+/// each lookup hashes the string, for nothing.
+#[derive(Default, Clone, Copy)]
+struct KeyValues {
+    looked: u32,
+    found: u32,
+}
+
+/// Values under a key looked up before its share of repeats decides.
+const VALUE_TRIAL: u32 = 256;
+
+impl KeyValues {
+    /// Whether values under the key are still looked up: during the trial,
+    /// and after it while at least one in 16 was found.
+    fn worth_looking(self) -> bool {
+        self.looked < VALUE_TRIAL || self.found.saturating_mul(16) >= self.looked
+    }
 }
 
 /// What a document's tables hold, counted before building it (`text`: at
@@ -610,7 +639,10 @@ struct Sizes {
 
 impl Builder {
     fn new() -> Builder {
-        let mut b = Builder::default();
+        let mut b = Builder {
+            current_key: NO_KEY,
+            ..Builder::default()
+        };
         // Cell 0 is the `null` that absent values read as (`Doc::null`).
         b.doc.cells.push(Cell::Null);
         b
@@ -663,8 +695,10 @@ impl Builder {
         Ok(i)
     }
 
-    /// Stores `s`; a key (`share`), or a short value while the table of
-    /// shared strings has room, is stored once.
+    /// Stores `s`; a key (`share`) is stored once, and so is a short value
+    /// while the table of shared strings has room and values under its key
+    /// repeat ([`KeyValues`]). A key becomes the one the values stored next
+    /// are under.
     fn span(&mut self, s: &str, share: bool) -> Result<Span, DocError> {
         if let Some(count) = &mut self.count {
             // Keys are few and stored once; values are counted in full.
@@ -673,20 +707,61 @@ impl Builder {
             }
             return Ok(Span { start: 0, len: 0 });
         }
-        let shareable = share || s.len() <= SHARED_STRING;
-        if shareable && let Some(span) = self.shared.get(s) {
-            return Ok(*span);
+        if share {
+            return self.key(s);
         }
-        let share = share || (shareable && self.shared.len() < SHARED_VALUES);
+        let mut under = self.values_by_key.get_mut(self.current_key as usize);
+        let shareable =
+            s.len() <= SHARED_STRING && under.as_ref().is_none_or(|k| k.worth_looking());
+        if shareable {
+            let found = self.shared.get(s).map(|(span, _)| *span);
+            if let Some(k) = under.as_mut() {
+                k.looked = k.looked.saturating_add(1);
+                k.found = k.found.saturating_add(found.is_some().into());
+            }
+            if let Some(span) = found {
+                return Ok(span);
+            }
+        }
+        let span = self.push_text(s)?;
+        if shareable && self.shared.len() < SHARED_VALUES {
+            self.shared.insert(s.into(), (span, NO_KEY));
+        }
+        Ok(span)
+    }
+
+    /// Stores key `s` once, and makes it the current key.
+    fn key(&mut self, s: &str) -> Result<Span, DocError> {
+        let next = index_of(self.values_by_key.len())?;
+        let span = match self.shared.get_mut(s) {
+            Some((span, slot)) => {
+                if *slot == NO_KEY {
+                    *slot = next;
+                }
+                self.current_key = *slot;
+                *span
+            }
+            None => {
+                let span = self.push_text(s)?;
+                self.shared.insert(s.into(), (span, next));
+                self.current_key = next;
+                span
+            }
+        };
+        if self.current_key == next {
+            self.values_by_key.push(KeyValues::default());
+        }
+        Ok(span)
+    }
+
+    /// Appends `s` to the document's text.
+    fn push_text(&mut self, s: &str) -> Result<Span, DocError> {
         let span = Span {
             start: index_of(self.doc.text.len())?,
             len: index_of(s.len())?,
         };
         index_of(self.doc.text.len() + s.len())?;
         self.doc.text.push_str(s);
-        if share {
-            self.shared.insert(s.into(), span);
-        }
         Ok(span)
     }
 
@@ -1470,6 +1545,30 @@ mod tests {
         let names: usize = (0..1000).map(|i| format!("pkg-{i}").len()).sum();
         assert_eq!(doc.text.len(), "typenamelibrary".len() + names);
         same_text(&value);
+    }
+
+    #[test]
+    fn values_under_a_key_that_never_repeat_stop_being_looked_up() {
+        let value: Vec<Value> = (0..2000)
+            .map(|i| {
+                json!({"type": "library", "name": format!("pkg-{i}"), "version": format!("1.{}", i % 100)})
+            })
+            .collect();
+        let mut b = Builder::new();
+        let root = value.serialize(&mut b).unwrap();
+        let under = |key: &str| {
+            let k = b.values_by_key[b.shared[key].1 as usize];
+            (k.looked, k.found)
+        };
+        // Names never repeat: looked up during the trial only.
+        assert_eq!(under("name"), (VALUE_TRIAL, 0));
+        assert!(b.shared.contains_key("pkg-0") && !b.shared.contains_key("pkg-1999"));
+        // Versions repeat after the first hundred, types after the first.
+        assert_eq!(under("version"), (2000, 1900));
+        assert_eq!(under("type"), (2000, 1999));
+        assert_eq!(b.shared["library"].1, NO_KEY);
+        let doc = b.finish(root);
+        assert_eq!(doc.root().to_value(), Value::Array(value));
     }
 
     /// Every SBOM of the vendored corpus (`tests/corpus/sboms`), parsed
