@@ -126,6 +126,7 @@ impl FastProgram {
             sets: Default::default(),
             hints: vec![KeyHint::default(); self.fields],
             memos: (0..self.memos).map(|_| LoopMemo::default()).collect(),
+            last_regex: None,
         }
     }
 }
@@ -973,6 +974,36 @@ struct Cx<'a, 's> {
     hints: Vec<KeyHint>,
     /// What each loop that can remember its answers answered.
     memos: Vec<LoopMemo>,
+    /// The last pattern `matches` compiled that was not a literal (those
+    /// are compiled with the program), and its regex: a pattern a rule
+    /// builds once and tests every component against is looked up in the
+    /// process's cache once, not hashed again for each component.
+    last_regex: Option<(V<'a>, Arc<regex::Regex>)>,
+}
+
+impl<'a> Cx<'a, '_> {
+    /// The compiled regex of pattern `p` (a string).
+    fn regex(&mut self, p: &V<'a>) -> Res<Arc<regex::Regex>> {
+        if let Some((last, re)) = &self.last_regex
+            && same_string(last, p)
+        {
+            return Ok(Arc::clone(re));
+        }
+        let re = super::cel_regex::compiled(p.str().ok_or(Fallback)?).map_err(|_| Fallback)?;
+        self.last_regex = Some((p.clone(), Arc::clone(&re)));
+        Ok(re)
+    }
+}
+
+/// Whether `a` and `b` are one string in memory: the same bytes of the
+/// input or the program, or the same made string (kept alive by the cache
+/// that holds one of them, so its address is not reused).
+fn same_string(a: &V<'_>, b: &V<'_>) -> bool {
+    match (a, b) {
+        (V::Str(x), V::Str(y)) => std::ptr::eq(*x, *y),
+        (V::OwnedStr(x), V::OwnedStr(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
 }
 
 /// A loop's answers by the [`Arr::identity`] of the array it ran over
@@ -1626,7 +1657,7 @@ fn call_fn<'a>(f: Func, args: &'a [Node], cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
         (Func::Matches, [s, p]) => {
             let s = string_arg(s, cx)?;
             let p = string_arg(p, cx)?;
-            let re = super::cel_regex::compiled(p.str().ok_or(Fallback)?).map_err(|_| Fallback)?;
+            let re = cx.regex(&p)?;
             Ok(V::Bool(re.is_match(s.str().ok_or(Fallback)?)))
         }
         (Func::String, [x]) => match eval(x, cx)? {
@@ -2171,6 +2202,10 @@ pub(super) mod tests {
         "'ABC'.matches('[a-z]')",
         "release.name.matches(params.pat)",
         "'é'.matches('^.$')",
+        // made patterns, one kept and two taking turns
+        "['^d' + 'e'].map(p, ['demo', 'x', 'de'].filter(s, s.matches(p)))",
+        "['a', 'demo', 'b'].map(s, [s.matches('^' + 'd'), s.matches('b' + '$')])",
+        "[params.pat, release.name, params.pat].map(p, 'demo'.matches(p))",
         "string('s')",
         "string(12)",
         "string(-3)",
