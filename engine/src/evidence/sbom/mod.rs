@@ -51,17 +51,16 @@ pub struct SbomOptions {
 /// `Ok` carries the SBOM and the warnings about it; `Err` every problem found,
 /// warnings included, when any of them is an error.
 pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>), Problems> {
-    // The schema the text names (a guess) compiles, and the file's digest
-    // is computed, while the text is parsed. It is parsed into the compact
-    // document, not a `serde_json::Value`: a 10,000-component SBOM's
-    // `Value` takes some 27 MiB, its document 6.
+    // The schema the text names (a guess) compiles while the text is
+    // parsed. It is parsed into the compact document, not a
+    // `serde_json::Value`: a 10,000-component SBOM's `Value` takes some
+    // 27 MiB, its document 6.
     let (doc, ()) = crate::parallel::join(
         || json::parse_doc(file),
         || {
             if let Some(id) = detect::sniff(file.text()) {
                 schema::prepare_for_docs(id);
             }
-            file.sha256();
         },
     );
     let doc = doc.map_err(|e| detect::not_json(file, e))?;
@@ -74,30 +73,17 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
     };
     // Checking the schema and normalising read the same parsed document and
     // nothing else: they run at the same time. The schema's problems come
-    // first, as if they had run one after the other.
+    // first, as if they had run one after the other. Checking ends well
+    // before normalising (a third of the time at 10,000 components): its
+    // core then computes the file's digest and indexes where the components
+    // start (the findings are located on one core after the rules, and the
+    // first one had to step over every component).
     let (schema_problems, (sbom, normalized)) = crate::parallel::join(
-        || match detected {
-            Detected::CycloneDx {
-                schema: Some(id), ..
-            }
-            | Detected::Spdx { schema: id, .. } => {
-                let problems =
-                    schema::validate_doc(id, value, file, Code::SbomSchemaViolation, severity);
-                warm_locations(file, detected);
-                problems
-            }
-            Detected::CycloneDx { spec, schema: None } => {
-                let mut p = Problem::warning(
-                    Code::SbomSchemaViolation,
-                    format!(
-                        "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
-                    ),
-                )
-                .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
-                .at(json::location_of(file, "/specVersion"));
-                p.severity = severity;
-                vec![p]
-            }
+        || {
+            let problems = schema_problems(file, value, detected, severity);
+            warm_locations(file, detected);
+            file.sha256();
+            problems
         },
         || {
             let mut findings = Findings::new(file);
@@ -124,12 +110,39 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
         .map(|warnings| (sbom, warnings))
 }
 
+/// What checking the SBOM against its official schema finds.
+fn schema_problems(
+    file: &SourceFile,
+    value: json::doc::Val<'_>,
+    detected: Detected<'_>,
+    severity: Severity,
+) -> Vec<Problem> {
+    match detected {
+        Detected::CycloneDx {
+            schema: Some(id), ..
+        }
+        | Detected::Spdx { schema: id, .. } => {
+            schema::validate_doc(id, value, file, Code::SbomSchemaViolation, severity)
+        }
+        Detected::CycloneDx { spec, schema: None } => {
+            let mut p = Problem::warning(
+                    Code::SbomSchemaViolation,
+                    format!(
+                        "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
+                    ),
+                )
+                .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
+                .at(json::location_of(file, "/specVersion"));
+            p.severity = severity;
+            vec![p]
+        }
+    }
+}
+
 /// Indexes where the components start in the text, as locating the first
-/// finding in a component would: checking the schema ends well before
-/// normalising (a third of the time at 10,000 components), and the findings
-/// are located on one core after the rules. (Not where its lines start: at
-/// 100,000 components that index is 6 MB, made after the input document is
-/// let go, not while it is alive.)
+/// finding in a component would. (Not where its lines start: at 100,000
+/// components that index is 6 MB, made after the input document is let go,
+/// not while it is alive.)
 fn warm_locations(file: &SourceFile, detected: Detected<'_>) {
     let list = match detected {
         Detected::CycloneDx { .. } => "/components/0",
