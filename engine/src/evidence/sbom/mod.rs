@@ -126,13 +126,13 @@ fn schema_problems(
         }
         Detected::CycloneDx { spec, schema: None } => {
             let mut p = Problem::warning(
-                    Code::SbomSchemaViolation,
-                    format!(
-                        "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
-                    ),
-                )
-                .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
-                .at(json::location_of(file, "/specVersion"));
+                Code::SbomSchemaViolation,
+                format!(
+                    "no official schema embedded for CycloneDX {spec}: structure checked by shipgate only"
+                ),
+            )
+            .with_help("generate CycloneDX 1.4 or later to have the SBOM checked against its official schema")
+            .at(json::location_of(file, "/specVersion"));
             p.severity = severity;
             vec![p]
         }
