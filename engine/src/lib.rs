@@ -26,6 +26,13 @@ pub mod source;
 mod text;
 mod toml_file;
 
+/// The unit tests run on the allocator the binaries ship with, so that the
+/// timings measured by hand there (`cel_fast::tests::timing`) are the
+/// binary's.
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: shipgate_alloc::MiMalloc = shipgate_alloc::MiMalloc;
+
 pub use backend::Language;
 pub use bundle::Bundle;
 pub use config::Config;

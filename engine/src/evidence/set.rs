@@ -488,7 +488,9 @@ mod tests {
         let locator = ev.locator();
         let at = |details: serde_json::Value| {
             let mut v = serde_json::json!({"msg": "m"});
-            v.as_object_mut().unwrap().extend(details.as_object().unwrap().clone());
+            v.as_object_mut()
+                .unwrap()
+                .extend(details.as_object().unwrap().clone());
             locator
                 .locate(&Violation::from_value(v, "t").unwrap())
                 .map(|l| (l.pointer, l.line, l.column))
@@ -497,11 +499,17 @@ mod tests {
         let second = Some((Some("/components/1".to_owned()), Some(6), Some(5)));
         // Without file and pointer, the components are indexed on demand.
         assert!(locator.components.get().is_none());
-        assert_eq!(at(serde_json::json!({"file": file, "pointer": "/components/1"})), second);
+        assert_eq!(
+            at(serde_json::json!({"file": file, "pointer": "/components/1"})),
+            second
+        );
         assert!(locator.components.get().is_none());
         assert_eq!(at(serde_json::json!({"purl": "pkg:npm/a@1"})), first);
         assert_eq!(at(serde_json::json!({"component": "b"})), second);
-        assert_eq!(at(serde_json::json!({"purl": "pkg:npm/zz@1", "component": "a"})), first);
+        assert_eq!(
+            at(serde_json::json!({"purl": "pkg:npm/zz@1", "component": "a"})),
+            first
+        );
         assert_eq!(at(serde_json::json!({"component": "zz"})), None);
         let whole = at(serde_json::json!({"component": "zz", "file": file}));
         assert_eq!(whole, Some((None, None, None)));
