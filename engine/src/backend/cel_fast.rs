@@ -1013,12 +1013,12 @@ struct LoopMemo {
     answers: foldhash::HashMap<(usize, u32, u32), Res<bool>>,
     /// Answers found here rather than worked out.
     hits: usize,
-    /// Set once the arrays turned out to be (nearly) all different: no
-    /// more looking up or keeping.
+    /// Set once, after [`MEMO_TRIAL`] arrays, the loop was asked again
+    /// fewer times than it met a new array: no more looking up or keeping.
     off: bool,
 }
 
-/// Answers a loop keeps before it checks that they are asked again.
+/// Arrays a loop remembers before it checks that they are asked again.
 const MEMO_TRIAL: usize = 256;
 
 /// Input lists at least this long are looked into through a set of their
