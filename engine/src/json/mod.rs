@@ -191,10 +191,11 @@ pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
     }
 }
 
-/// Fills `file`'s locate cache on the way to `pointer`, as [`position_of`]
-/// would, without the line index.
-pub fn warm_locate_cache(file: &SourceFile, pointer: &str) {
-    locate::start_cached(file.text(), pointer, Some(file.locate_cache()));
+/// Where the value at `pointer` in `file` starts (a byte offset), through
+/// the file's locate cache: what [`position_of`] looks up before the line
+/// index, and what fills the cache on the way there.
+pub fn start_of(file: &SourceFile, pointer: &str) -> Option<usize> {
+    locate::start_cached(file.text(), pointer, Some(file.locate_cache()))
 }
 
 /// Where the value at `pointer` in `file` starts: file, pointer, line and
@@ -202,8 +203,7 @@ pub fn warm_locate_cache(file: &SourceFile, pointer: &str) {
 /// carries; a large SBOM has thousands). The whole file when the pointer
 /// cannot be found.
 pub fn position_of(file: &SourceFile, pointer: &str) -> Location {
-    let at = locate::start_cached(file.text(), pointer, Some(file.locate_cache()));
-    let location = match at {
+    let location = match start_of(file, pointer) {
         Some(start) => {
             let (line, column) = file.line_col(start);
             Location::line_col(file.display_shared(), line, column)

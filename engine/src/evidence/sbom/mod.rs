@@ -148,7 +148,8 @@ fn warm_locations(file: &SourceFile, detected: Detected<'_>) {
         Detected::CycloneDx { .. } => "/components/0",
         Detected::Spdx { .. } => "/packages/0",
     };
-    json::warm_locate_cache(file, list);
+    // Looking up the first element indexes where every element starts.
+    json::start_of(file, list);
 }
 
 /// Parses license expressions once per distinct text: large SBOMs repeat a
