@@ -347,11 +347,15 @@ fn check(args: CheckArgs, color: bool) -> Exit {
         Ok(p) => p,
         Err(exit) => return exit,
     };
-    let loaded = match shipgate_engine::gate::load(&plan) {
+    let mut loaded = match shipgate_engine::gate::load(&plan) {
         Ok(l) => l,
         Err(problems) => return fail_input(problems),
     };
-    let report = shipgate_engine::gate::evaluate(&plan, &loaded);
+    // Once the input document holds the SBOMs' components, nothing here
+    // reads them again (the record and the ledger keep the files).
+    let input = shipgate_engine::gate::prepare(&plan, &loaded.evidence);
+    loaded.evidence.release_components();
+    let report = shipgate_engine::gate::evaluate_prepared(&plan, &loaded, input);
     emit(&report.problems);
     // Report files are written before the record is kept: a run whose
     // outputs failed exits 2 without leaving a ledger entry to repeat.

@@ -3,10 +3,16 @@
 //! Every input goes through [`SourceFile::read`], which refuses what could hang
 //! or exhaust the process (devices, pipes, files over the size limit) before a
 //! byte is parsed, and keeps the text shared so diagnostics can quote it.
+//!
+//! A large file's text can be *packed* ([`SourceFile::pack`]) once it is
+//! parsed: compressed in memory, and unpacked when something reads it again
+//! (locating a finding, storing the file in the ledger). At 100,000
+//! components an SBOM's 27 MiB of text would otherwise stay resident through
+//! the whole evaluation while nothing reads it.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use sha2::{Digest, Sha256};
 
@@ -17,12 +23,17 @@ use crate::json::Text;
 /// our corpus is 4 MB), far below what would exhaust memory.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Texts at least this long are packed by [`SourceFile::pack`]: below it
+/// the memory saved is small against the 30 MB a process may take besides
+/// its evidence, and unpacking would cost time on every small check.
+pub const PACKED_TEXT: usize = 8 << 20;
+
 /// A file's bytes as text, with its sha256 and display name.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     display: Arc<str>,
     path: PathBuf,
-    text: Text,
+    text: Arc<Held>,
     bom: bool,
     /// The digest, line starts and array element starts, made on first use:
     /// locating thousands of findings in a large file must not rescan it each
@@ -67,6 +78,101 @@ impl LineStarts {
         };
         (line, start)
     }
+}
+
+/// The text, shared by every clone of the file: as read, or packed.
+#[derive(Debug)]
+struct Held {
+    /// Its length in bytes.
+    len: usize,
+    stored: Mutex<Stored>,
+}
+
+#[derive(Debug)]
+enum Stored {
+    Plain(Text),
+    /// lz4 blocks of [`PACKED_BLOCK`] bytes of text each (JSON packs about
+    /// 7:1, at some 1.5 GB/s; unpacking is faster still). In blocks, so that
+    /// packing needs no buffer the size of the text beside it.
+    Packed(Vec<Box<[u8]>>),
+}
+
+/// Bytes of text per packed block.
+const PACKED_BLOCK: usize = 1 << 20;
+
+impl Held {
+    fn new(text: String) -> Arc<Held> {
+        Arc::new(Held {
+            len: text.len(),
+            stored: Mutex::new(Stored::Plain(Arc::new(text))),
+        })
+    }
+
+    fn stored(&self) -> std::sync::MutexGuard<'_, Stored> {
+        // Nothing panics while holding the lock; were it poisoned, what it
+        // guards is still whole.
+        self.stored.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The text, unpacked if it was packed (and kept unpacked: whoever asks
+    /// once, such as locating findings, asks many times).
+    fn text(&self) -> Text {
+        let mut stored = self.stored();
+        let text = match &*stored {
+            Stored::Plain(text) => return Arc::clone(text),
+            // What `pack` wrote unpacks; were it not to (memory corrupted),
+            // the text reads as empty: locations fall back to the file
+            // alone, and `SourceFile::bytes` refuses to give it.
+            Stored::Packed(blocks) => Arc::new(unpack(blocks, self.len).unwrap_or_default()),
+        };
+        *stored = Stored::Plain(Arc::clone(&text));
+        text
+    }
+
+    /// Packs the text when it is at least `min` bytes long and no one else
+    /// holds it (a diagnostic quoting it, a parse borrowing it): packing a
+    /// text another holder keeps alive would only add the packed copy.
+    fn pack(&self, min: usize) -> bool {
+        if self.len < min {
+            return false;
+        }
+        let text = match &*self.stored() {
+            Stored::Plain(text) if Arc::strong_count(text) == 1 => Arc::clone(text),
+            _ => return false,
+        };
+        // Compressed outside the lock: a reader meanwhile gets the text.
+        let mut scratch = vec![0; lz4_flex::block::get_maximum_output_size(PACKED_BLOCK)];
+        let mut packed = Vec::with_capacity(text.len().div_ceil(PACKED_BLOCK));
+        for block in text.as_bytes().chunks(PACKED_BLOCK) {
+            match lz4_flex::block::compress_into(block, &mut scratch) {
+                Ok(n) => packed.push(scratch.get(..n).unwrap_or_default().into()),
+                Err(_) => return false,
+            }
+        }
+        let mut stored = self.stored();
+        match &*stored {
+            // Ours and the store's: no one took it while it was packed.
+            Stored::Plain(now) if Arc::ptr_eq(now, &text) && Arc::strong_count(&text) == 2 => {
+                *stored = Stored::Packed(packed);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The text of `len` bytes packed in `blocks`; `None` if they do not
+/// unpack to that (see [`Held::text`]).
+fn unpack(blocks: &[Box<[u8]>], len: usize) -> Option<String> {
+    let mut bytes = vec![0; len];
+    let mut at = 0;
+    for block in blocks {
+        at += lz4_flex::block::decompress_into(block, bytes.get_mut(at..)?).ok()?;
+    }
+    if at != len {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 #[derive(Debug, Default)]
@@ -125,7 +231,7 @@ impl SourceFile {
         Ok(SourceFile {
             display: display.into(),
             path: path.to_path_buf(),
-            text: Arc::new(text),
+            text: Held::new(text),
             bom,
             index: Arc::default(),
         })
@@ -136,7 +242,7 @@ impl SourceFile {
         let display = display.into();
         SourceFile {
             path: PathBuf::from(&display),
-            text: Arc::new(text.to_owned()),
+            text: Held::new(text.to_owned()),
             display: display.into(),
             bom: false,
             index: Arc::default(),
@@ -159,28 +265,42 @@ impl SourceFile {
         &self.path
     }
 
-    /// The text.
-    pub fn text(&self) -> &str {
-        &self.text
+    /// The text, shared (diagnostics quote it); unpacked if it was packed.
+    pub fn text(&self) -> Text {
+        self.text.text()
     }
 
-    /// The text, shared (for diagnostics).
-    pub fn shared_text(&self) -> &Text {
-        &self.text
+    /// The text's length in bytes (without unpacking it).
+    pub fn len(&self) -> usize {
+        self.text.len
+    }
+
+    /// Is the text empty?
+    pub fn is_empty(&self) -> bool {
+        self.text.len == 0
+    }
+
+    /// Packs the text in memory when it is at least [`PACKED_TEXT`] bytes
+    /// long and nothing else holds it (see the module documentation);
+    /// [`SourceFile::text`] unpacks it. Whether it was packed.
+    pub fn pack(&self) -> bool {
+        self.text.pack(PACKED_TEXT)
     }
 
     /// 1-based line and character column of a byte offset, via a line index.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.line_col_in(&self.text(), offset)
+    }
+
+    /// [`SourceFile::line_col`] in `text`, this file's text already at hand.
+    pub(crate) fn line_col_in(&self, text: &str, offset: usize) -> (usize, usize) {
         let lines = self
             .index
             .lines
-            .get_or_init(|| LineStarts::of(self.text.as_bytes()));
-        let offset = offset.min(self.text.len());
+            .get_or_init(|| LineStarts::of(text.as_bytes()));
+        let offset = offset.min(text.len());
         let (line, start) = lines.line_of(offset);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
+        let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
         (line, column)
     }
 
@@ -189,13 +309,25 @@ impl SourceFile {
     }
 
     /// The bytes as read (the digest is over these), for storing the file.
-    pub fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.text.len() + 3);
+    /// An error only if the packed text did not unpack whole (see
+    /// [`SourceFile::text`]), so that what is stored is never other than what
+    /// was checked.
+    pub fn bytes(&self) -> Result<Vec<u8>, Problem> {
+        let text = self.text();
+        if text.len() != self.text.len {
+            return Err(Problem::error(
+                Code::Internal,
+                format!("the text of `{}` kept in memory is damaged", self.display),
+            )
+            .with_help("run the check again; report it if it repeats")
+            .at(Location::file(&self.display)));
+        }
+        let mut out = Vec::with_capacity(text.len() + 3);
         if self.bom {
             out.extend_from_slice("\u{feff}".as_bytes());
         }
-        out.extend_from_slice(self.text.as_bytes());
-        out
+        out.extend_from_slice(text.as_bytes());
+        Ok(out)
     }
 
     /// Lowercase hex sha256 of the bytes as read (before any BOM was
@@ -206,7 +338,7 @@ impl SourceFile {
             if self.bom {
                 hasher.update("\u{feff}".as_bytes());
             }
-            hasher.update(self.text.as_bytes());
+            hasher.update(self.text().as_bytes());
             hex::encode(hasher.finalize())
         })
     }
@@ -265,17 +397,64 @@ mod tests {
         let p = dir.path().join("a.json");
         std::fs::write(&p, "\u{feff}{}").unwrap();
         let f = SourceFile::read(&p, "a.json", 100).unwrap();
-        assert_eq!(f.text(), "{}");
-        assert_eq!(hex::encode(Sha256::digest(f.bytes())), f.sha256());
+        assert_eq!(*f.text(), "{}");
+        assert_eq!(hex::encode(Sha256::digest(f.bytes().unwrap())), f.sha256());
         let g = SourceFile::from_text("b", "ab\ncdé\nf");
         for off in [0, 1, 3, 5, 8] {
             assert_eq!(
                 g.line_col(off),
-                crate::json::line_col(g.text(), off),
+                crate::json::line_col(&g.text(), off),
                 "offset {off}"
             );
         }
         assert_eq!(f.sha256().len(), 64);
+    }
+
+    #[test]
+    fn a_packed_text_reads_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.json");
+        // Three blocks' worth.
+        let items: Vec<String> = (0..80_000)
+            .map(|i| format!("{{\"name\": \"pkg-{i}\", \"é\": {i}}}"))
+            .collect();
+        let text = format!("[\n{}\n]\n", items.join(",\n"));
+        std::fs::write(&p, format!("\u{feff}{text}")).unwrap();
+        let f = SourceFile::read(&p, "big.json", u64::MAX).unwrap();
+        let (line_col, bytes) = (f.line_col(2_300_000), f.bytes().unwrap());
+        // Below the size, or while another holder keeps the text: not packed.
+        assert!(!f.pack());
+        assert!(!f.text.pack(text.len() + 1));
+        let held = f.text();
+        assert!(!f.text.pack(1024));
+        drop(held);
+        assert!(f.text.pack(1024));
+        assert!(matches!(&*f.text.stored(),
+            Stored::Packed(p) if p.len() == 3 && p.iter().map(|b| b.len()).sum::<usize>() < text.len() / 2));
+        // Any clone reads it back whole; the digest is of the same bytes.
+        let clone = f.clone();
+        assert_eq!(clone.len(), text.len());
+        assert_eq!(*clone.text(), text);
+        assert!(matches!(&*f.text.stored(), Stored::Plain(_)));
+        assert_eq!(f.bytes().unwrap(), bytes);
+        assert_eq!(f.line_col(2_300_000), line_col);
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), f.sha256());
+        // Packed again, the location of a value is found in the unpacked text.
+        assert!(f.text.pack(1024));
+        let at = crate::json::location_of(&f, "/1500/name");
+        assert_eq!((at.line, at.column), (Some(1502), Some(10)));
+    }
+
+    #[test]
+    fn a_damaged_packed_text_is_never_stored() {
+        let f = SourceFile::from_text("t.json", &"[1, 2, 3]\n".repeat(500));
+        assert!(f.text.pack(1024));
+        if let Stored::Packed(blocks) = &mut *f.text.stored() {
+            let p = blocks.first_mut().unwrap();
+            *p = p.get(..p.len() / 2).unwrap().into();
+        }
+        assert_eq!(*f.text(), "");
+        assert_eq!(f.bytes().unwrap_err().code, Code::Internal);
     }
 
     #[test]

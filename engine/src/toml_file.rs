@@ -9,10 +9,11 @@ use crate::source::SourceFile;
 /// Deserializes `file` as `T`; a syntax error, unknown key or wrong type is a
 /// problem at its position.
 pub(crate) fn parse<T: DeserializeOwned>(file: &SourceFile, what: &str) -> Result<T, Problem> {
-    toml::from_str(file.text()).map_err(|e| {
+    let text = file.text();
+    toml::from_str(&text).map_err(|e| {
         let message = e.message().trim_end_matches('.').to_owned();
         let loc = match e.span() {
-            Some(span) => Location::span(file.display_shared(), file.shared_text(), span),
+            Some(span) => Location::span(file.display_shared(), &text, span),
             None => Location::file(file.display_shared()),
         };
         Problem::error(
@@ -35,5 +36,5 @@ fn doc_page(what: &str) -> &'static str {
 
 /// A location for a span of `file` (from `toml::Spanned`).
 pub(crate) fn at(file: &SourceFile, span: std::ops::Range<usize>) -> Location {
-    Location::span(file.display_shared(), file.shared_text(), span)
+    Location::span(file.display_shared(), &file.text(), span)
 }

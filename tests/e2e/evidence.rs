@@ -341,3 +341,110 @@ fn warnings_deep_in_a_minified_sbom_render() {
     assert!(run.2.contains("sbom-invalid-license"), "{}", run.2);
     assert!(run.2.contains("min.cdx.json:1:"), "{}", run.2);
 }
+
+/// An SBOM large enough that its text is packed in memory once parsed and
+/// its components let go once the input document holds them: findings are
+/// still located at their lines, the ledger stores the file's exact bytes
+/// (a replay reads them back and reproduces the record), and the report is
+/// the one its `--engine rego` twin gives.
+#[test]
+fn a_large_sbom_is_located_stored_and_replayed_whole() {
+    let n = 34_000;
+    let no_supplier = [7, 20_001, 33_999];
+    let components: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut c = serde_json::json!({
+                "type": "library",
+                "bom-ref": format!("c{i}"),
+                "name": format!("pkg-{i}"),
+                "version": "1.0.0",
+                "purl": format!("pkg:npm/pkg-{i}@1.0.0"),
+                "licenses": [{"license": {"id": "MIT"}}],
+                "supplier": {"name": "Example"}
+            });
+            if no_supplier.contains(&i) {
+                c.as_object_mut().unwrap().remove("supplier");
+            }
+            c
+        })
+        .collect();
+    let bom = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": components
+    });
+    let text = serde_json::to_string_pretty(&bom).unwrap();
+    assert!(
+        text.len() >= 8 << 20,
+        "{} bytes: not large enough to be packed",
+        text.len()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("large.cdx.json");
+    std::fs::write(&path, &text).unwrap();
+    let ledger = tmp.path().join("ledger");
+    let check = |engine: &str| {
+        shipgate(&[
+            "check",
+            "--sbom",
+            path.to_str().unwrap(),
+            "--bundle",
+            "policies/sbom",
+            "--engine",
+            engine,
+            "--format",
+            "json",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            NOW,
+        ])
+    };
+    let run = check("cel");
+    assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+    let report: Value = serde_json::from_str(&run.1).unwrap();
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "sbom.supplier-known")
+        .unwrap();
+    assert_eq!(rule["status"], "warn");
+    let found: Vec<(String, u64)> = rule["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            (
+                at["pointer"].as_str().unwrap().to_owned(),
+                at["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Where each component's object opens in the pretty-printed text.
+    let expected: Vec<(String, u64)> = no_supplier
+        .iter()
+        .map(|i| {
+            let at = text.find(&format!("\"bom-ref\": \"c{i}\"")).unwrap();
+            let open = text[..at].rfind('{').unwrap();
+            (
+                format!("/components/{i}"),
+                text[..open].matches('\n').count() as u64 + 1,
+            )
+        })
+        .collect();
+    assert_eq!(found, expected);
+    let rego = check("rego");
+    assert_eq!(rego.0, 0, "{}", transcript(rego.clone()));
+    let mut twin: Value = serde_json::from_str(&rego.1).unwrap();
+    let mut cel = report.clone();
+    for r in [&mut cel, &mut twin] {
+        r["input_digest"] = Value::Null;
+        for rule in r["rules"].as_array_mut().unwrap() {
+            rule["engine"] = Value::Null;
+        }
+    }
+    assert_eq!(cel, twin);
+    let run = shipgate(&["replay", "--all", "--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(run.0, 0, "{}", transcript(run.clone()));
+    assert_eq!(run.1.matches(": reproduced").count(), 2, "{}", run.1);
+}

@@ -150,15 +150,12 @@ fn compile_all(rules: &[CelRule], parse: CrateParse) -> Result<CelCompiled, Vec<
 }
 
 fn compile_one(env: &Env, rule: &CelRule, parse: CrateParse) -> Result<CelProgram, Problem> {
-    let expr = rule
-        .source
-        .text()
-        .get(rule.range.clone())
-        .unwrap_or_default();
+    let text = rule.source.text();
+    let expr = text.get(rule.range.clone()).unwrap_or_default();
     let at = |start: usize, end: usize| {
         Location::span(
             rule.source.display(),
-            rule.source.shared_text(),
+            &text,
             rule.range.start + start..rule.range.start + end,
         )
     };

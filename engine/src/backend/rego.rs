@@ -107,7 +107,7 @@ pub(crate) fn compile(
     problems.extend(super::rego_recursion::check(modules));
     let mut engine = new_engine(timeout);
     for m in modules {
-        if let Err(e) = engine.add_policy(m.display().to_owned(), m.text().to_owned()) {
+        if let Err(e) = engine.add_policy(m.display().to_owned(), m.text().to_string()) {
             problems.push(rego_problem(
                 Code::RegoSyntax,
                 &format!("{e:#}"),
@@ -672,7 +672,7 @@ fn set(
 
 /// Refuses builtins that would make a decision depend on when or where it ran.
 fn lint_nondeterminism(m: &SourceFile) -> Vec<Problem> {
-    let text = m.shared_text();
+    let text = m.text();
     let mut out = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -697,7 +697,7 @@ fn lint_nondeterminism(m: &SourceFile) -> Vec<Problem> {
                             _ => "policies get no network, randomness or runtime environment: put what you need in the evidence",
                         })
                         .with_label("not allowed in shipgate policies")
-                        .at(Location::span(m.display(), text, start..start + name.len())),
+                        .at(Location::span(m.display(), &text, start..start + name.len())),
                     );
                 }
                 from = at + name.len();
@@ -718,7 +718,7 @@ const MAX_REGO_NESTING: usize = 16;
 /// Refuses a module whose `[`/`{` brackets nest deeper than
 /// [`MAX_REGO_NESTING`] (outside strings and comments), before regorus parses it.
 fn lint_nesting(m: &SourceFile) -> Option<Problem> {
-    let text = m.shared_text();
+    let text = m.text();
     let mut depth = 0usize;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -753,7 +753,7 @@ fn lint_nesting(m: &SourceFile) -> Option<Problem> {
                             .with_label("too deep")
                             .at(Location::span(
                                 m.display(),
-                                text,
+                                &text,
                                 start..start + 1,
                             )),
                         );
@@ -792,13 +792,13 @@ fn rego_problem(code: Code, text: &str, modules: &[SourceFile], fallback: &str) 
     let module = modules.iter().find(|m| m.display() == file);
     let loc = match module {
         Some(m) if line > 0 => {
-            let start = rego_offset(m.text(), line, col);
-            let end = m
-                .text()
+            let text = m.text();
+            let start = rego_offset(&text, line, col);
+            let end = text
                 .get(start..)
                 .and_then(|t| t.find(|c: char| c.is_whitespace()))
                 .map_or(start + 1, |n| start + n.max(1));
-            Location::span(m.display(), m.shared_text(), start..end)
+            Location::span(m.display(), &text, start..end)
         }
         _ => Location::file(file),
     };

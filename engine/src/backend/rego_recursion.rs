@@ -34,7 +34,7 @@ struct RuleDef {
 pub(crate) fn check(modules: &[SourceFile]) -> Vec<Problem> {
     let mut by_package: BTreeMap<String, Vec<RuleDef>> = BTreeMap::new();
     for (file, m) in modules.iter().enumerate() {
-        let (package, rules) = scan(m.text(), file);
+        let (package, rules) = scan(&m.text(), file);
         by_package.entry(package).or_default().extend(rules);
     }
     let mut problems = Vec::new();
@@ -72,7 +72,7 @@ pub(crate) fn check(modules: &[SourceFile]) -> Vec<Problem> {
                     .with_label("recursion starts here")
                     .at(Location::span(
                         m.display(),
-                        m.shared_text(),
+                        &m.text(),
                         r.start..r.start + r.name.len(),
                     )),
                 );

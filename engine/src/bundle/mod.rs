@@ -436,17 +436,18 @@ fn inline_source(
 ) -> (SourceFile, std::ops::Range<usize>) {
     let span = inline.span();
     let text = inline.get_ref();
-    let raw = manifest.text().get(span.clone()).unwrap_or_default();
+    let whole = manifest.text();
+    let raw = whole.get(span.clone()).unwrap_or_default();
     let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
         3
     } else {
         1
     };
     let mut start = span.start + quote;
-    if quote == 3 && manifest.text().get(start..start + 1) == Some("\n") {
+    if quote == 3 && whole.get(start..start + 1) == Some("\n") {
         start += 1;
     }
-    if manifest.text().get(start..start + text.len()) == Some(text.as_str()) {
+    if whole.get(start..start + text.len()) == Some(text.as_str()) {
         (manifest.clone(), start..start + text.len())
     } else {
         (

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -226,11 +225,58 @@ impl Evidence {
             .collect()
     }
 
-    /// A resolver from a violation's details to a place in the evidence.
-    pub fn locator(&self) -> Locator<'_> {
-        Locator {
+    /// A resolver from a violation's details to a place in the evidence,
+    /// for `violations` (all a check will locate). Those that name no place
+    /// in a file of the evidence but a component's purl or name are placed
+    /// at that component, found in `input` (the policy input document of
+    /// this evidence, whose `sboms` are [`Evidence::sboms`] in order): only
+    /// the purls and names such violations give are looked for, so the
+    /// input document can be let go right after, and the SBOMs'
+    /// components before the rules ran ([`Evidence::release_components`]).
+    pub fn locator<'v>(
+        &self,
+        input: Option<json::doc::Val<'_>>,
+        violations: impl IntoIterator<Item = &'v Violation>,
+    ) -> Locator<'_> {
+        let mut locator = Locator {
             ev: self,
-            components: OnceLock::new(),
+            components: Components::default(),
+        };
+        let mut wanted = Components::default();
+        for v in violations {
+            if locator.place_of(v).is_some() {
+                continue;
+            }
+            if let Some(purl) = v.detail("purl") {
+                wanted.by_purl.insert(purl.to_owned(), None);
+            }
+            if let Some(name) = v.detail("component") {
+                wanted.by_name.insert(name.to_owned(), None);
+            }
+        }
+        if let Some(input) = input
+            && !(wanted.by_purl.is_empty() && wanted.by_name.is_empty())
+        {
+            wanted.find_in(input);
+            locator.components = wanted;
+        }
+        locator
+    }
+
+    /// Lets go of the normalised components of the large SBOMs (those whose
+    /// text is [`SourceFile::pack`]ed), for a check that has made its input
+    /// document (which holds them) and does not make another from this
+    /// evidence: at 100,000 components they take some 30 MiB that would
+    /// otherwise stay resident through the rules. Smaller ones are kept:
+    /// freeing 10,000 components took 2 ms on the way to the verdict, for
+    /// 3 MiB. Locating findings does not need them ([`Evidence::locator`]).
+    /// After this, [`crate::gate::input_document`] would see those SBOMs
+    /// without components.
+    pub fn release_components(&mut self) {
+        for (file, sbom) in &mut self.sboms {
+            if file.len() >= crate::source::PACKED_TEXT {
+                sbom.components = Vec::new();
+            }
         }
     }
 }
@@ -384,61 +430,95 @@ fn read(path: &Path, display: &str, max_bytes: u64, what: &str) -> Result<Source
 /// Finds where a violation is in the evidence.
 pub struct Locator<'a> {
     ev: &'a Evidence,
-    /// The SBOMs' components by purl and by name, made when a violation
-    /// first needs them: most name their file and pointer (every shipped
-    /// rule's do), and at 10,000 components making them took 2-3 ms.
-    components: OnceLock<Components<'a>>,
+    /// Where the components that violations name by purl or name only are.
+    components: Components,
 }
 
-/// Where each component is, by purl and by name (the first of each).
+/// Where components are by purl and by name (the first of each): the SBOM's
+/// place in [`Evidence::sboms`] and the component's pointer in it; `None`
+/// for one looked for and not found.
 #[derive(Default)]
-struct Components<'a> {
-    by_purl: foldhash::HashMap<&'a str, (&'a SourceFile, &'a str)>,
-    by_name: foldhash::HashMap<&'a str, (&'a SourceFile, &'a str)>,
+struct Components {
+    by_purl: foldhash::HashMap<String, Option<(usize, String)>>,
+    by_name: foldhash::HashMap<String, Option<(usize, String)>>,
 }
 
-impl<'a> Locator<'a> {
-    fn components(&self) -> &Components<'a> {
-        self.components.get_or_init(|| {
-            let mut index = Components::default();
-            for (file, s) in &self.ev.sboms {
-                for c in &s.components {
-                    let at = (file, c.source.pointer.as_str());
-                    if let Some(p) = &c.purl {
-                        index.by_purl.entry(p.as_str()).or_insert(at);
-                    }
-                    index.by_name.entry(c.name.as_str()).or_insert(at);
-                }
-            }
-            index
+impl Components {
+    /// Where the component of `v`'s `purl` is, else that of its `component`
+    /// name.
+    fn place(&self, v: &Violation) -> Option<&(usize, String)> {
+        let by_purl = v.detail("purl").and_then(|k| self.by_purl.get(k)?.as_ref());
+        by_purl.or_else(|| {
+            let name = v.detail("component")?;
+            self.by_name.get(name)?.as_ref()
         })
     }
 
-    /// The location named by `file` + `pointer` (a pointer into a DSSE
-    /// envelope's signed statement is shown at the envelope's payload), else
-    /// the component with the `purl` (or `component` name), else the manifest
-    /// artifact, else the `file` alone.
-    pub fn locate(&self, v: &Violation) -> Option<Location> {
-        if let (Some(file), Some(pointer)) = (v.detail("file"), v.detail("pointer")) {
-            if let Some((f, a)) = self
-                .ev
-                .attestations
-                .iter()
-                .find(|(f, _)| f.display() == file)
-            {
-                return Some(a.locate(f, pointer));
-            }
-            if let Some((_, f)) = self.ev.sources().find(|(_, f)| f.display() == file) {
-                return Some(json::position_of(f, pointer));
+    /// Fills in the places of the purls and names looked for, from the
+    /// policy input document's `sboms[i].components[j]`.
+    fn find_in(&mut self, input: json::doc::Val<'_>) {
+        let sboms = input.get("sboms").and_then(|s| s.as_array());
+        for (i, sbom) in sboms.into_iter().flat_map(|s| s.iter()).enumerate() {
+            let components = sbom.get("components").and_then(|c| c.as_array());
+            for c in components.into_iter().flat_map(|c| c.iter()) {
+                let text = |key: &str| c.get(key).and_then(|v| v.as_str());
+                let Some(pointer) = c
+                    .get("source")
+                    .and_then(|s| s.get("pointer"))
+                    .and_then(|p| p.as_str())
+                else {
+                    continue;
+                };
+                for (table, key) in [(&mut self.by_purl, "purl"), (&mut self.by_name, "name")] {
+                    if let Some(slot) = text(key).and_then(|k| table.get_mut(k))
+                        && slot.is_none()
+                    {
+                        *slot = Some((i, pointer.to_owned()));
+                    }
+                }
             }
         }
-        if let Some((f, pointer)) = v
-            .detail("purl")
-            .and_then(|p| self.components().by_purl.get(p))
-            .or_else(|| {
-                v.detail("component")
-                    .and_then(|n| self.components().by_name.get(n))
-            })
+    }
+}
+
+/// A place a violation names: a pointer into an attestation or into
+/// another evidence file.
+enum Place<'a> {
+    Attestation(&'a SourceFile, &'a Attestation),
+    File(&'a SourceFile),
+}
+
+impl<'a> Locator<'a> {
+    /// The file of the evidence that `v`'s `file` names, when it also
+    /// gives a `pointer`, and the pointer (found without reading the file).
+    fn place_of<'v>(&self, v: &'v Violation) -> Option<(Place<'a>, &'v str)> {
+        let (file, pointer) = (v.detail("file")?, v.detail("pointer")?);
+        let ev: &'a Evidence = self.ev;
+        if let Some((f, a)) = ev.attestations.iter().find(|(f, _)| f.display() == file) {
+            return Some((Place::Attestation(f, a), pointer));
+        }
+        let (_, f) = ev.sources().find(|(_, f)| f.display() == file)?;
+        Some((Place::File(f), pointer))
+    }
+
+    /// The location named by `file` + `pointer` (a pointer into a DSSE
+    /// envelope's signed statement is shown at the envelope's payload).
+    fn in_place(&self, v: &Violation) -> Option<Location> {
+        Some(match self.place_of(v)? {
+            (Place::Attestation(f, a), pointer) => a.locate(f, pointer),
+            (Place::File(f), pointer) => json::position_of(f, pointer),
+        })
+    }
+
+    /// The location named by `file` + `pointer`, else the component with
+    /// the `purl` (or `component` name), else the manifest artifact, else
+    /// the `file` alone.
+    pub fn locate(&self, v: &Violation) -> Option<Location> {
+        if let Some(at) = self.in_place(v) {
+            return Some(at);
+        }
+        if let Some((sbom, pointer)) = self.components.place(v)
+            && let Some((f, _)) = self.ev.sboms.get(*sbom)
         {
             return Some(json::position_of(f, pointer));
         }
@@ -485,34 +565,56 @@ mod tests {
         )
         .unwrap();
         let file = path.display().to_string();
-        let locator = ev.locator();
-        let at = |details: serde_json::Value| {
+        let violation = |details: serde_json::Value| {
             let mut v = serde_json::json!({"msg": "m"});
             v.as_object_mut()
                 .unwrap()
                 .extend(details.as_object().unwrap().clone());
-            locator
-                .locate(&Violation::from_value(v, "t").unwrap())
-                .map(|l| (l.pointer, l.line, l.column))
+            Violation::from_value(v, "t").unwrap()
         };
+        let cases = [
+            serde_json::json!({"file": file, "pointer": "/components/1"}),
+            serde_json::json!({"purl": "pkg:npm/a@1"}),
+            serde_json::json!({"component": "b"}),
+            serde_json::json!({"purl": "pkg:npm/zz@1", "component": "a"}),
+            serde_json::json!({"component": "zz"}),
+            serde_json::json!({"component": "zz", "file": file}),
+        ]
+        .map(violation);
+        let git = crate::gate::GitContext::default();
+        let input = crate::gate::input_document(&ev, jiff::Timestamp::UNIX_EPOCH, &git, None);
+        let doc = crate::json::doc::Doc::build(&input).unwrap();
+        drop(input);
+        // Made from the input document: the components can be let go first
+        // (a file this small keeps them: as if it were large).
+        let mut ev = ev;
+        ev.release_components();
+        assert_eq!(ev.sboms[0].1.components.len(), 2);
+        ev.sboms[0].1.components.clear();
+        let locator = ev.locator(Some(doc.root()), &cases);
+        // Only what violations without a place name is looked for.
+        let mut wanted: Vec<_> = locator.components.by_purl.keys().collect();
+        wanted.extend(locator.components.by_name.keys());
+        wanted.sort();
+        assert_eq!(wanted, ["a", "b", "pkg:npm/a@1", "pkg:npm/zz@1", "zz"]);
+        let at = |v: &Violation| locator.locate(v).map(|l| (l.pointer, l.line, l.column));
         let first = Some((Some("/components/0".to_owned()), Some(5), Some(5)));
         let second = Some((Some("/components/1".to_owned()), Some(6), Some(5)));
-        // Without file and pointer, the components are indexed on demand.
-        assert!(locator.components.get().is_none());
+        let found: Vec<_> = cases.iter().map(at).collect();
         assert_eq!(
-            at(serde_json::json!({"file": file, "pointer": "/components/1"})),
-            second
+            found,
+            [
+                second.clone(),
+                first.clone(),
+                second,
+                first,
+                None,
+                Some((None, None, None))
+            ]
         );
-        assert!(locator.components.get().is_none());
-        assert_eq!(at(serde_json::json!({"purl": "pkg:npm/a@1"})), first);
-        assert_eq!(at(serde_json::json!({"component": "b"})), second);
-        assert_eq!(
-            at(serde_json::json!({"purl": "pkg:npm/zz@1", "component": "a"})),
-            first
-        );
-        assert_eq!(at(serde_json::json!({"component": "zz"})), None);
-        let whole = at(serde_json::json!({"component": "zz", "file": file}));
-        assert_eq!(whole, Some((None, None, None)));
+        // A violation with its own place needs no component found.
+        let placed = ev.locator(Some(doc.root()), cases.get(..1).unwrap());
+        assert!(placed.components.by_purl.is_empty() && placed.components.by_name.is_empty());
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 /// errors, each reported at its line and column.
 pub fn parse(file: &SourceFile) -> Result<Value, Problem> {
     let text = file.text();
-    let mut de = serde_json::Deserializer::from_str(text);
+    let mut de = serde_json::Deserializer::from_str(&text);
     let value = StrictSeed
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v));
@@ -73,12 +73,12 @@ pub fn parse(file: &SourceFile) -> Result<Value, Problem> {
 /// `Value` takes about ten times its text, its document about twice), with
 /// the same checks and errors.
 pub fn parse_doc(file: &SourceFile) -> Result<Doc, Problem> {
-    Doc::parse(file.text()).map_err(|e| syntax_problem(file, &e))
+    Doc::parse(&file.text()).map_err(|e| syntax_problem(file, &e))
 }
 
 fn syntax_problem(file: &SourceFile, e: &serde_json::Error) -> Problem {
-    let text = file.shared_text();
-    let offset = offset_of(text, e.line(), e.column().saturating_sub(1).max(1));
+    let text = file.text();
+    let offset = offset_of(&text, e.line(), e.column().saturating_sub(1).max(1));
     let msg = e.to_string();
     // serde_json appends " at line L column C"; our location says it better.
     let msg = msg
@@ -102,7 +102,7 @@ fn syntax_problem(file: &SourceFile, e: &serde_json::Error) -> Problem {
             "fix the JSON syntax at the marked position",
         )
     };
-    let loc = Location::span(file.display_shared(), text, offset..offset + 1);
+    let loc = Location::span(file.display_shared(), &text, offset..offset + 1);
     Problem::error(code, format!("invalid JSON in `{}`: {msg}", file.display()))
         .with_help(help)
         .at(loc)
@@ -180,11 +180,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
 /// A `Location` for the value at `pointer` in `file` (the whole file if the
 /// pointer cannot be found, which happens only for synthetic pointers).
 pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
-    let text = file.shared_text();
-    match locate_cached(text, pointer, Some(file.locate_cache())) {
+    let text = file.text();
+    match locate_cached(&text, pointer, Some(file.locate_cache())) {
         Some(range) => {
             let (line, column) = file.line_col(range.start);
-            Location::span_at(file.display_shared(), text, range, line, column)
+            Location::span_at(file.display_shared(), &text, range, line, column)
                 .with_pointer(pointer)
         }
         None => Location::file(file.display_shared()).with_pointer(pointer),
@@ -195,7 +195,7 @@ pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
 /// the file's locate cache: what [`position_of`] looks up before the line
 /// index, and what fills the cache on the way there.
 pub fn start_of(file: &SourceFile, pointer: &str) -> Option<usize> {
-    locate::start_cached(file.text(), pointer, Some(file.locate_cache()))
+    locate::start_cached(&file.text(), pointer, Some(file.locate_cache()))
 }
 
 /// Where the value at `pointer` in `file` starts: file, pointer, line and
@@ -203,9 +203,10 @@ pub fn start_of(file: &SourceFile, pointer: &str) -> Option<usize> {
 /// carries; a large SBOM has thousands). The whole file when the pointer
 /// cannot be found.
 pub fn position_of(file: &SourceFile, pointer: &str) -> Location {
-    let location = match start_of(file, pointer) {
+    let text = file.text();
+    let location = match locate::start_cached(&text, pointer, Some(file.locate_cache())) {
         Some(start) => {
-            let (line, column) = file.line_col(start);
+            let (line, column) = file.line_col_in(&text, start);
             Location::line_col(file.display_shared(), line, column)
         }
         None => Location::file(file.display_shared()),

@@ -16,7 +16,7 @@ pub fn commit(
 ) -> Result<Entry, Problem> {
     let mut evidence = Vec::new();
     for (kind, file) in loaded.evidence.sources() {
-        let sha256 = ledger.put_object(&file.bytes())?;
+        let sha256 = ledger.put_object(&file.bytes()?)?;
         evidence.push(StoredFile {
             kind: Some(kind),
             path: file.display().to_owned(),
@@ -27,7 +27,7 @@ pub fn commit(
         Some(f) => Some(StoredFile {
             kind: None,
             path: f.display().to_owned(),
-            sha256: ledger.put_object(&f.bytes())?,
+            sha256: ledger.put_object(&f.bytes()?)?,
         }),
         None => None,
     };
@@ -38,7 +38,7 @@ pub fn commit(
             files.push(StoredFile {
                 kind: None,
                 path: f.path.clone(),
-                sha256: ledger.put_object(&f.source.bytes())?,
+                sha256: ledger.put_object(&f.source.bytes()?)?,
             });
         }
         bundles.push(StoredBundle {

@@ -215,7 +215,7 @@ pub(super) fn payload_location(envelope: &SourceFile, pointer: &str) -> Location
             let end = (start + 1).min(range.end);
             Location::span_at(
                 envelope.display(),
-                envelope.shared_text(),
+                &envelope.text(),
                 start..end,
                 line,
                 column,

@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn non_arrays_are_reported() {
         let file = SourceFile::from_text("t.json", r#"{"components": {}}"#);
-        let v = Doc::parse(file.text()).unwrap();
+        let v = Doc::parse(&file.text()).unwrap();
         let mut f = Findings::new(&file);
         let root = v.root();
         assert!(array(root, "components", "/components", "components", &mut f).is_empty());

@@ -277,7 +277,7 @@ pub fn not_json(file: &SourceFile, json_error: Problem) -> Problem {
         ))
         .at(Location::file(name));
     }
-    if let Some(range) = line_starting_with(text, "SPDXVersion:") {
+    if let Some(range) = line_starting_with(&text, "SPDXVersion:") {
         return Problem::error(
             Code::SbomUnknownFormat,
             format!("`{name}` is an SPDX tag-value document, which shipgate does not read yet"),
@@ -285,10 +285,10 @@ pub fn not_json(file: &SourceFile, json_error: Problem) -> Problem {
         .with_help(format!(
             "{SUPPORTED}; tag-value support is planned: meanwhile convert it to SPDX 2.3 JSON, e.g. `pyspdxtools -i doc.spdx -o doc.spdx.json`"
         ))
-        .at(Location::span(name, file.shared_text(), range));
+        .at(Location::span(name, &text, range));
     }
-    let yaml =
-        line_starting_with(text, "spdxVersion:").or_else(|| line_starting_with(text, "bomFormat:"));
+    let yaml = line_starting_with(&text, "spdxVersion:")
+        .or_else(|| line_starting_with(&text, "bomFormat:"));
     if let Some(range) = yaml {
         return Problem::error(
             Code::SbomUnknownFormat,
@@ -297,7 +297,7 @@ pub fn not_json(file: &SourceFile, json_error: Problem) -> Problem {
         .with_help(format!(
             "{SUPPORTED}; convert it to JSON, e.g. `pyspdxtools -i doc.spdx.yaml -o doc.spdx.json`"
         ))
-        .at(Location::span(name, file.shared_text(), range));
+        .at(Location::span(name, &text, range));
     }
     if matches!(first, Some('{' | '[')) {
         return json_error;

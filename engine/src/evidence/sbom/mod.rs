@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use crate::diag::{Code, Problem, Problems, Severity};
 use crate::json;
-use crate::schema;
+use crate::schema::{self, SchemaId};
 use crate::source::SourceFile;
 
 use detect::Detected;
@@ -55,11 +55,24 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
     // parsed. It is parsed into the compact document, not a
     // `serde_json::Value`: a 10,000-component SBOM's `Value` takes some
     // 27 MiB, its document 6.
+    //
+    // A text large enough to be packed once parsed ([`SourceFile::pack`]:
+    // nothing reads it again until findings are located; at 100,000
+    // components 27 MiB that would otherwise stay resident beside the parsed
+    // document, the normalised SBOM and then the input document) is also
+    // hashed and indexed while it is parsed: the schema compiles in a
+    // fraction of the parse at that size.
+    let packs = file.len() >= crate::source::PACKED_TEXT;
     let (doc, ()) = crate::parallel::join(
         || json::parse_doc(file),
         || {
-            if let Some(id) = detect::sniff(file.text()) {
+            let sniffed = detect::sniff(&file.text());
+            if let Some(id) = sniffed {
                 schema::prepare_for_docs(id);
+            }
+            if packs {
+                let spdx = matches!(sniffed, Some(SchemaId::Spdx22 | SchemaId::Spdx23));
+                index_text(file, spdx);
             }
         },
     );
@@ -75,15 +88,17 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
     // nothing else: they run at the same time. The schema's problems come
     // first, as if they had run one after the other. Checking ends well
     // before normalising (a third of the time at 10,000 components): its
-    // core then computes the file's digest and indexes where the components
-    // start (the findings are located on one core after the rules, and the
-    // first one had to step over every component).
+    // core then hashes and indexes a text not packed, or first packs one.
     let (schema_problems, (sbom, normalized)) = crate::parallel::join(
         || {
-            let problems = schema_problems(file, value, detected, severity);
-            warm_locations(file, detected);
-            file.sha256();
-            problems
+            if packs {
+                file.pack();
+                schema_problems(file, value, detected, severity)
+            } else {
+                let problems = schema_problems(file, value, detected, severity);
+                index_text(file, matches!(detected, Detected::Spdx { .. }));
+                problems
+            }
         },
         || {
             let mut findings = Findings::new(file);
@@ -139,17 +154,16 @@ fn schema_problems(
     }
 }
 
-/// Indexes where the components start in the text, as locating the first
-/// finding in a component would. (Not where its lines start: at 100,000
+/// Computes the file's digest and indexes where the components (SPDX:
+/// packages) start in the text, as locating the first finding in one would
+/// (findings are located on one core after the rules, and the first one had
+/// to step over every component). Not where its lines start: at 100,000
 /// components that index is 6 MB, made after the input document is let go,
-/// not while it is alive.)
-fn warm_locations(file: &SourceFile, detected: Detected<'_>) {
-    let list = match detected {
-        Detected::CycloneDx { .. } => "/components/0",
-        Detected::Spdx { .. } => "/packages/0",
-    };
+/// not while it is alive. Both are kept: a second call does nothing.
+fn index_text(file: &SourceFile, spdx: bool) {
+    file.sha256();
     // Looking up the first element indexes where every element starts.
-    json::start_of(file, list);
+    json::start_of(file, if spdx { "/packages/0" } else { "/components/0" });
 }
 
 /// Parses license expressions once per distinct text: large SBOMs repeat a
