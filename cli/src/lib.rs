@@ -251,6 +251,7 @@ mod records;
 /// Runs the command line on the process's arguments.
 pub fn main() -> ExitCode {
     shipgate_alloc::configure();
+    shipgate_engine::gate::set_return_freed(shipgate_alloc::return_freed);
     let cli = Cli::parse();
     let color = match cli.color {
         ColorChoice::Always => true,
