@@ -72,6 +72,32 @@ impl FastProgram {
     /// without a JSON value of each first.
     pub(crate) fn eval_rule<'a>(&'a self, vars: &[(&str, Val<'a>)], title: &str) -> Res<RuleValue> {
         let mut cx = self.context(vars);
+        let mut deny = Vec::new();
+        let mut wrong = None;
+        let mut repeats = Repeats::default();
+        // Every element is read, even after one that is not a violation: any
+        // of them may be the crate's to decide, as when the whole list was
+        // made JSON first.
+        let mut read = |item: V<'a>| {
+            match violation(&item, title, &mut repeats)? {
+                Ok(v) => deny.push(v),
+                Err(e) => {
+                    wrong.get_or_insert(e);
+                }
+            }
+            Ok(())
+        };
+        // A list the rule's shape makes (`map`, `filter`, `flatten()`: every
+        // shipped rule) is read element by element as it is made, never
+        // held whole: at 100,000 components the maps of `supplier-known`
+        // took some 30 MiB beside their violations.
+        if makes_list(&self.root) {
+            emit(&self.root, 0, &mut cx, &mut read)?;
+            return Ok(RuleValue::Violations(match wrong {
+                Some(e) => Err(e),
+                None => Ok(deny),
+            }));
+        }
         let value = eval(&self.root, &mut cx)?;
         if let V::Bool(ok) = value {
             return Ok(RuleValue::Bool(ok));
@@ -85,19 +111,8 @@ impl FastProgram {
                 None => return Ok(RuleValue::Other),
             },
         };
-        // Every element is read, even after one that is not a violation: any
-        // of them may be the crate's to decide, as when the whole list was
-        // made JSON first.
-        let mut deny = Vec::with_capacity(items.len());
-        let mut wrong = None;
-        let mut repeats = Repeats::default();
         for item in items {
-            match violation(&item, title, &mut repeats)? {
-                Ok(v) => deny.push(v),
-                Err(e) => {
-                    wrong.get_or_insert(e);
-                }
-            }
+            read(item)?;
         }
         Ok(RuleValue::Violations(match wrong {
             Some(e) => Err(e),
@@ -1312,6 +1327,90 @@ fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
     }
 }
 
+/// Whether `n` evaluates to a list whenever it evaluates at all: a `map`
+/// or `filter`, or `flatten()` of anything ([`emit`] reads these element by
+/// element).
+fn makes_list(n: &Node) -> bool {
+    match n {
+        Node::Loop(l) => matches!(l.kind, LoopKind::Map | LoopKind::Filter),
+        Node::Call(Func::Flatten, args) => args.len() == 1,
+        _ => false,
+    }
+}
+
+/// Gives `sink` the elements of the list `n` evaluates to, each element
+/// that is a list expanded `depth` levels as `flatten` does, in order; the
+/// same elements and the same failures as evaluating `n` and expanding its
+/// elements, but a `map`, `filter` or `flatten()` is not made into a list
+/// first (nor, through `flatten()`, the lists its `map` makes).
+fn emit<'a>(
+    n: &'a Node,
+    depth: u64,
+    cx: &mut Cx<'a, '_>,
+    sink: &mut dyn FnMut(V<'a>) -> Res<()>,
+) -> Res<()> {
+    match n {
+        Node::Call(Func::Flatten, args) => match args.as_slice() {
+            [list] => emit(list, depth + 1, cx, sink),
+            _ => emit_elements(&eval(n, cx)?, depth, sink),
+        },
+        Node::Loop(l) if matches!(l.kind, LoopKind::Map | LoopKind::Filter) => {
+            let range = eval(&l.range, cx)?;
+            let mut keys = Vec::new();
+            let (items, ordered) = range_items(&range, &mut keys)?;
+            if !ordered {
+                // A map's keys come in the crate's hash order: the loop
+                // decides (at most one element, or the crate's to decide).
+                return emit_elements(&run_loop(l, cx)?, depth, sink);
+            }
+            for item in items.iter() {
+                if l.kind == LoopKind::Filter {
+                    let guard = l.guard.as_ref().ok_or(Fallback)?;
+                    if bool_with_local(item.clone(), guard, cx)? {
+                        element(item, depth, sink)?;
+                    }
+                    continue;
+                }
+                cx.locals.push(item);
+                let r = (|| {
+                    if let Some(g) = &l.guard
+                        && !eval_bool(g, cx)?
+                    {
+                        return Ok(());
+                    }
+                    if depth > 0 && makes_list(&l.body) {
+                        emit(&l.body, depth - 1, cx, sink)
+                    } else {
+                        element(eval(&l.body, cx)?, depth, sink)
+                    }
+                })();
+                cx.locals.pop();
+                r?;
+            }
+            Ok(())
+        }
+        _ => emit_elements(&eval(n, cx)?, depth, sink),
+    }
+}
+
+/// [`emit`] of a list already made.
+fn emit_elements<'a>(list: &V<'a>, depth: u64, sink: &mut dyn FnMut(V<'a>) -> Res<()>) -> Res<()> {
+    for item in list.list().ok_or(Fallback)?.iter() {
+        element(item, depth, sink)?;
+    }
+    Ok(())
+}
+
+/// One element of a list for [`emit`]: itself, or when it is a list and
+/// `depth` is not spent, its elements expanded one level less.
+fn element<'a>(item: V<'a>, depth: u64, sink: &mut dyn FnMut(V<'a>) -> Res<()>) -> Res<()> {
+    if depth > 0 && item.list().is_some() {
+        emit_elements(&item, depth - 1, sink)
+    } else {
+        sink(item)
+    }
+}
+
 /// What a comprehension runs over: a list's elements, in order (`true`), or
 /// a map's keys, put in `keys` (`false`: the crate takes them in its hash
 /// order, so `map` and `filter` over them are only certain when at most one
@@ -2327,6 +2426,24 @@ pub(super) mod tests {
         "params.m.map(k, k == 'j', k + '!')",
         "release.filter(k, k == 'zz')",
         "release.tags.filter(x, x == 'a').size()",
+        // lists a rule's shape makes, read element by element (`emit`)
+        "sboms.map(s, s.components.map(c, {'msg': c.name, 'purl': c.purl})).flatten()",
+        "sboms.map(s, s.components.filter(c, c.version != '').map(c, [c.name, [c.name]])).flatten()",
+        "sboms.map(s, s.components.map(c, c.name)).flatten().flatten()",
+        "release.lists.map(l, l).flatten()",
+        "release.lists.map(l, l).flatten().flatten()",
+        "release.lists.filter(l, true).flatten()",
+        "release.nums.map(n, n > 1, [n, n]).flatten()",
+        "release.nums.map(n, n > 1, {'msg': string(n)})",
+        "release.nums.map(n, [[n]]).flatten()",
+        "[release.nums.map(n, n)].flatten()",
+        "[[1], 2, [[3]]].flatten()",
+        "release.tags.map(t, {'msg': t, 'n': 1})",
+        "release.tags.map(t, t == 'a' ? {'msg': t} : t)",
+        "release.filter(k, k == 'n').map(k, {'msg': k})",
+        "release.emptym.map(k, [k]).flatten()",
+        "release.nums.flatten()",
+        "release.nums.map(n, n).flatten(1)",
     ];
 
     /// Expressions the crate fails on [`input`]: the fast path must too.
@@ -2430,10 +2547,16 @@ pub(super) mod tests {
         "int(release.big)",
         "release.tags.exists(t, release.missing)",
         "release.tags.all(t, release.missing)",
+        // failing part way through a list a rule's shape makes (`emit`)
+        "release.nums.map(n, 10 / (n - 2))",
+        "release.nums.map(n, [10 / (n - 2)]).flatten()",
+        "release.lists.map(l, l.map(x, x + 1)).flatten()",
     ];
 
     /// Expressions left to the crate on [`input`], or that need only agree.
     pub(in crate::backend) const EITHER: &[&str] = &[
+        // a map's keys in the crate's order: more than one is the crate's
+        "params.m.map(k, [k]).flatten()",
         "1.5 in {'a': 1}",
         "string(1.5)",
         "{1: 'a'}",
