@@ -180,6 +180,44 @@ struct Index {
     sha256: OnceLock<String>,
     lines: OnceLock<LineStarts>,
     locate: crate::json::LocateCache,
+    elements: OnceLock<Elements>,
+}
+
+/// The line and column of each element of one array, computed while the
+/// text was at hand ([`SourceFile::index_elements`]).
+#[derive(Debug)]
+struct Elements {
+    /// The array's pointer and a `/`: an element's pointer is this and its
+    /// index.
+    prefix: String,
+    at: Vec<(usize, usize)>,
+}
+
+/// The 1-based line and character column of each of `starts` (increasing
+/// byte offsets) in `text`, in one pass over the text up to the last.
+fn lines_and_columns(text: &str, starts: &[usize]) -> Option<Vec<(usize, usize)>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(starts.len());
+    // Where the text was read to, its line, and the column there (counted
+    // on from the previous start on the same line: a minified SBOM is one
+    // line, and counting from its start for each element would be
+    // quadratic).
+    let (mut at, mut line, mut column) = (0, 1, 1);
+    for &start in starts {
+        let gap = bytes.get(at..start)?;
+        let from = match memchr::memrchr(b'\n', gap) {
+            Some(last) => {
+                line += memchr::memchr_iter(b'\n', gap).count();
+                column = 1;
+                at + last + 1
+            }
+            None => at,
+        };
+        column += text.get(from..start)?.chars().count();
+        out.push((line, column));
+        at = start;
+    }
+    Some(out)
 }
 
 impl SourceFile {
@@ -302,6 +340,28 @@ impl SourceFile {
         let (line, start) = lines.line_of(offset);
         let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
         (line, column)
+    }
+
+    /// Computes and keeps the line and column of each element of the array
+    /// at `pointer`, so that [`SourceFile::element_position`] gives them
+    /// without the text: findings at the components of a packed SBOM are
+    /// located without unpacking it. The first call keeps its array.
+    pub(crate) fn index_elements(&self, pointer: &str) {
+        let text = self.text();
+        let at = crate::json::element_starts(&text, pointer, &self.index.locate)
+            .and_then(|starts| lines_and_columns(&text, &starts));
+        if let Some(at) = at {
+            let prefix = format!("{pointer}/");
+            let _ = self.index.elements.set(Elements { prefix, at });
+        }
+    }
+
+    /// The line and column of the element `pointer` names, when it is one
+    /// of the array [`SourceFile::index_elements`] was given.
+    pub(crate) fn element_position(&self, pointer: &str) -> Option<(usize, usize)> {
+        let elements = self.index.elements.get()?;
+        let index: usize = pointer.strip_prefix(&*elements.prefix)?.parse().ok()?;
+        elements.at.get(index).copied()
     }
 
     pub(crate) fn locate_cache(&self) -> &crate::json::LocateCache {
@@ -443,6 +503,37 @@ mod tests {
         assert!(f.text.pack(1024));
         let at = crate::json::location_of(&f, "/1500/name");
         assert_eq!((at.line, at.column), (Some(1502), Some(10)));
+    }
+
+    #[test]
+    fn element_positions_are_those_the_text_gives() {
+        let pretty = "{\n  \"c\": [\n    {\"n\": \"é\"},\n    1, \"ü\", [2],\n\n    {}\n  ]\n}\n";
+        let minified = "{\"x\":\"ééé\",\"c\":[{\"n\":\"é\"},1,\"ü\",[2],{}]}";
+        for text in [pretty, minified] {
+            let f = SourceFile::from_text("t.json", text);
+            f.index_elements("/c");
+            for i in 0..5 {
+                let pointer = format!("/c/{i}");
+                let start = crate::json::start_of(&f, &pointer).unwrap();
+                assert_eq!(
+                    f.element_position(&pointer),
+                    Some(f.line_col(start)),
+                    "{text}"
+                );
+                let at = crate::json::position_of(&f, &pointer);
+                assert_eq!(
+                    (at.line, at.column),
+                    (Some(f.line_col(start).0), Some(f.line_col(start).1))
+                );
+            }
+            for other in ["/c/5", "/c/0/n", "/c", "/x", "/c/-"] {
+                assert_eq!(f.element_position(other), None, "{other}");
+            }
+        }
+        // Not an array: nothing is kept.
+        let f = SourceFile::from_text("t.json", "{\"c\": {\"0\": 1}}");
+        f.index_elements("/c");
+        assert_eq!(f.element_position("/c/0"), None);
     }
 
     #[test]

@@ -78,6 +78,18 @@ pub fn start_cached(text: &str, pointer: &str, cache: Option<&LocateCache>) -> O
     bytes.get(pos).map(|_| pos)
 }
 
+/// Where each element of the array at `pointer` starts, indexing them in
+/// the cache as locating one of them would; `None` when `pointer` names no
+/// array.
+pub fn element_starts(text: &str, pointer: &str, cache: &LocateCache) -> Option<Vec<usize>> {
+    let open = start_cached(text, pointer, Some(cache))?;
+    if text.as_bytes().get(open) != Some(&b'[') {
+        return None;
+    }
+    find_element_cached(text.as_bytes(), open, 0, cache);
+    cache.arrays.lock().ok()?.get(&open).cloned()
+}
+
 /// At `[`: the start of element `index`, from the cache or by indexing the
 /// whole array once.
 fn find_element_cached(

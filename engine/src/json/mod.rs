@@ -22,7 +22,7 @@ use crate::diag::{Code, Location, Problem};
 use crate::source::SourceFile;
 
 pub use doc::{Doc, DocError, shared};
-pub use locate::{LocateCache, escape_pointer_token, locate, locate_cached};
+pub use locate::{LocateCache, element_starts, escape_pointer_token, locate, locate_cached};
 
 /// 1-based line and character column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -203,6 +203,9 @@ pub fn start_of(file: &SourceFile, pointer: &str) -> Option<usize> {
 /// carries; a large SBOM has thousands). The whole file when the pointer
 /// cannot be found.
 pub fn position_of(file: &SourceFile, pointer: &str) -> Location {
+    if let Some((line, column)) = file.element_position(pointer) {
+        return Location::line_col(file.display_shared(), line, column).with_pointer(pointer);
+    }
     let text = file.text();
     let location = match locate::start_cached(&text, pointer, Some(file.locate_cache())) {
         Some(start) => {

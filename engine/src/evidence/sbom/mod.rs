@@ -72,7 +72,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
             }
             if packs {
                 let spdx = matches!(sniffed, Some(SchemaId::Spdx22 | SchemaId::Spdx23));
-                index_text(file, spdx);
+                index_text(file, spdx, true);
             }
         },
     );
@@ -96,7 +96,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
                 schema_problems(file, value, detected, severity)
             } else {
                 let problems = schema_problems(file, value, detected, severity);
-                index_text(file, matches!(detected, Detected::Spdx { .. }));
+                index_text(file, matches!(detected, Detected::Spdx { .. }), false);
                 problems
             }
         },
@@ -159,11 +159,18 @@ fn schema_problems(
 /// (findings are located on one core after the rules, and the first one had
 /// to step over every component). Not where its lines start: at 100,000
 /// components that index is 6 MB, made after the input document is let go,
-/// not while it is alive. Both are kept: a second call does nothing.
-fn index_text(file: &SourceFile, spdx: bool) {
+/// not while it is alive. With `positions` (a text about to be packed), the
+/// components' lines and columns too, so that findings at them are located
+/// without unpacking it. All are kept: a second call does nothing.
+fn index_text(file: &SourceFile, spdx: bool, positions: bool) {
     file.sha256();
-    // Looking up the first element indexes where every element starts.
-    json::start_of(file, if spdx { "/packages/0" } else { "/components/0" });
+    let list = if spdx { "/packages" } else { "/components" };
+    if positions {
+        file.index_elements(list);
+    } else {
+        // Looking up the first element indexes where every element starts.
+        json::start_of(file, &format!("{list}/0"));
+    }
 }
 
 /// Parses license expressions once per distinct text: large SBOMs repeat a
