@@ -344,8 +344,9 @@ impl SourceFile {
 
     /// Computes and keeps the line and column of each element of the array
     /// at `pointer`, so that [`SourceFile::element_position`] gives them
-    /// without the text: findings at the components of a packed SBOM are
-    /// located without unpacking it. The first call keeps its array.
+    /// without the text: findings at an SBOM's components are located by a
+    /// look-up, and those of a packed SBOM without unpacking it. The first
+    /// call keeps its array.
     pub(crate) fn index_elements(&self, pointer: &str) {
         let text = self.text();
         let at = crate::json::element_starts(&text, pointer, &self.index.locate)
