@@ -44,7 +44,7 @@ args.shipgate, args.bench_bin, args.peers_home = (str(Path(a).resolve())
 SIZES = [10000] if args.quick else [int(s) for s in args.sizes.split(",")]
 # Repetitions per size: per-evaluation iterations, whole-process runs.
 ITERS = {1000: 20, 10000: 10, 100000: 3}
-RUNS = {1000: 7, 10000: 5, 100000: 3}
+RUNS = {1000: 7, 10000: 11, 100000: 3}
 if args.quick:
     ITERS, RUNS = {10000: 5}, {10000: 3}
 TARGET = 10000  # the size the targets are stated for
