@@ -29,7 +29,7 @@ use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::{Number, Value};
 
 use super::cel_fast::RuleValue;
-use super::{Compiled, Partial, PreparedInput, RuleEval, Session, Violation};
+use super::{Compiled, PreparedInput, RuleEval, Session, Violation};
 use crate::diag::{Code, Location, Problem};
 use crate::json::Doc;
 use crate::json::doc::{Kind, Val};
@@ -432,51 +432,6 @@ fn find_ident(expr: &str, name: &str) -> Option<usize> {
 }
 
 impl Compiled for CelCompiled {
-    /// A rule that makes its result element by element is cut into one
-    /// part per worker: a part evaluates its share of the largest loop
-    /// (`FastProgram::eval_rule_part`), and the rule that would run last
-    /// alone on one worker (`supplier-known`, 10 ms of 19 at 10k) ends on
-    /// both.
-    fn cheap_parts(&self, index: usize, workers: usize) -> usize {
-        match self.programs.get(index).and_then(|p| p.fast.as_ref()) {
-            Some(fast) if fast.in_parts() => workers,
-            _ => 1,
-        }
-    }
-
-    /// Violations joined in part order; the first part's failure in part
-    /// order; a part that was the crate's to decide gives the whole rule as
-    /// the crate evaluated it.
-    fn merge(&self, index: usize, parts: Vec<Partial>) -> RuleEval {
-        let mut got = Vec::with_capacity(parts.len());
-        for part in parts {
-            match part.0.downcast::<CelPart>().map(|p| *p) {
-                Ok(CelPart::Whole(whole)) => return whole,
-                Ok(CelPart::Violations(v)) => got.push(v),
-                Err(_) => {
-                    return RuleEval::Error(format!("CEL rule #{index}: a part of another kind"));
-                }
-            }
-        }
-        // Made at its size, each part let go once moved in: 100,000
-        // violations are 4 MB of list, at the peak of a large check.
-        let total = got.iter().map(|v| v.as_ref().map_or(0, Vec::len)).sum();
-        let mut deny = Vec::with_capacity(total);
-        let mut failed = None;
-        for part in got {
-            match part {
-                Ok(v) => deny.extend(v),
-                Err(e) => {
-                    failed.get_or_insert(e);
-                }
-            }
-        }
-        match failed {
-            Some(e) => RuleEval::Error(format!("CEL result: {e}")),
-            None => RuleEval::Ran { deny, warn: vec![] },
-        }
-    }
-
     fn session(
         &self,
         input: &Arc<PreparedInput>,
@@ -503,15 +458,6 @@ struct CelSession {
     programs: Arc<Vec<CelProgram>>,
 }
 
-/// What one part of a CEL rule gave ([`CelCompiled::merge`] joins them).
-enum CelPart {
-    /// Its share of the violations, or why an element is not one.
-    Violations(Result<Vec<Violation>, String>),
-    /// The whole rule, as the crate evaluated it: the part was the crate's
-    /// to decide, so the whole rule is.
-    Whole(RuleEval),
-}
-
 impl Session for CelSession {
     fn eval(&mut self, index: usize) -> RuleEval {
         let programs = Arc::clone(&self.programs);
@@ -523,7 +469,17 @@ impl Session for CelSession {
                 Ok(doc) => doc,
                 Err(e) => return RuleEval::Error(e),
             };
-            let vars = variables(doc, &self.params);
+            let vars: Vec<(&str, Val<'_>)> = VARIABLES
+                .iter()
+                .map(|name| {
+                    let value = if *name == "params" {
+                        self.params.root()
+                    } else {
+                        doc.root().get(name).unwrap_or(doc.null())
+                    };
+                    (*name, value)
+                })
+                .collect();
             // Anything but a bool or a list of violations, like every error,
             // is the crate's to report in its own words.
             match fast.eval_rule(&vars, &rule.title) {
@@ -539,42 +495,6 @@ impl Session for CelSession {
         }
         self.eval_with_crate(rule)
     }
-
-    fn eval_part(&mut self, index: usize, part: usize, of: usize) -> Result<Partial, String> {
-        let programs = Arc::clone(&self.programs);
-        let rule = programs
-            .get(index)
-            .ok_or_else(|| format!("no compiled CEL rule #{index}"))?;
-        let fast = rule
-            .fast
-            .as_ref()
-            .ok_or_else(|| format!("CEL rule #{index} cannot be evaluated in parts"))?;
-        let doc = self.input.doc()?;
-        let vars = variables(doc, &self.params);
-        let got = match fast.eval_rule_part(&vars, &rule.title, Some((part, of))) {
-            Ok(RuleValue::Violations(v)) => CelPart::Violations(v),
-            // The crate's to decide (a rule made in parts gives a list or
-            // fails): it evaluates the rule whole.
-            Ok(_) | Err(_) => CelPart::Whole(self.eval_with_crate(rule)),
-        };
-        Ok(Partial(Box::new(got)))
-    }
-}
-
-/// The values of [`VARIABLES`] for the fast path: the input's members, and
-/// the bundle's parameters as `params`.
-fn variables<'a>(doc: &'a Doc, params: &'a Doc) -> Vec<(&'static str, Val<'a>)> {
-    VARIABLES
-        .iter()
-        .map(|name| {
-            let value = if *name == "params" {
-                params.root()
-            } else {
-                doc.root().get(name).unwrap_or(doc.null())
-            };
-            (*name, value)
-        })
-        .collect()
 }
 
 impl CelSession {
@@ -707,8 +627,6 @@ pub(crate) fn from_cel(v: &CelValue) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::SharedCompiled;
-    use crate::backend::guard::EvalLimits;
     use serde_json::json;
 
     fn rule(expr: &str) -> CelRule {
@@ -748,56 +666,6 @@ mod tests {
                 assert_eq!(deny[0].details.to_map()["n"], 2);
             }
             e => panic!("{e:?}"),
-        }
-    }
-
-    /// Rules that make their result element by element are cut into one
-    /// part per worker; the guard joins the parts into what each rule gives
-    /// whole: violations in order, an element that is no violation, an
-    /// error in one part (the crate's to report), a rule not cut.
-    #[test]
-    fn rules_in_parts_give_what_they_give_whole() {
-        let exprs = [
-            "sboms.map(s, s.components.filter(c, c.n % 3 == 0).map(c, {'msg': c.name, 'n': c.n})).flatten()",
-            "sboms.map(s, s.components.map(c, c.n > 40, c.name)).flatten()",
-            "sboms[0].components.map(c, c.n == 57 ? 1 : c.name)",
-            "sboms[0].components.map(c, c.name + string(10 / (c.n - 57)))",
-            "sboms.all(s, size(s.components) > 1)",
-        ];
-        let rules: Vec<CelRule> = exprs.iter().map(|e| rule(e)).collect();
-        let c: SharedCompiled = Arc::new(compile_lazily(&rules).unwrap());
-        let cut: Vec<usize> = (0..exprs.len()).map(|i| c.cheap_parts(i, 2)).collect();
-        assert_eq!(cut, [2, 2, 2, 2, 1]);
-        let components: Vec<Value> = (0..100)
-            .map(|n| json!({"name": format!("c{n}"), "n": n}))
-            .collect();
-        let input = Arc::new(PreparedInput::new(
-            json!({"sboms": [{"components": components}, {"components": [{"name": "z", "n": 99}]}]}),
-        ));
-        let run = |threads: usize| {
-            let limits = EvalLimits {
-                threads,
-                ..EvalLimits::default()
-            };
-            let indices = (0..exprs.len()).collect();
-            crate::backend::guard::evaluate(
-                Arc::clone(&c),
-                Arc::clone(&input),
-                Arc::new(json!({})),
-                indices,
-                limits,
-            )
-        };
-        let whole = run(1);
-        assert!(matches!(&whole[0], RuleEval::Ran { deny, .. } if deny.len() == 35));
-        assert!(matches!(&whole[2], RuleEval::Error(e) if e.contains("CEL result")));
-        assert!(matches!(&whole[3], RuleEval::Error(e) if e.contains("CEL evaluation failed")));
-        for threads in [2, 3] {
-            assert_eq!(
-                format!("{:?}", run(threads)),
-                format!("{whole:?}"),
-                "{threads} workers"
-            );
         }
     }
 

@@ -71,29 +71,6 @@ impl FastProgram {
     /// violations directly (`title` the message of those without `msg`),
     /// without a JSON value of each first.
     pub(crate) fn eval_rule<'a>(&'a self, vars: &[(&str, Val<'a>)], title: &str) -> Res<RuleValue> {
-        self.eval_rule_part(vars, title, None)
-    }
-
-    /// Whether the rule's result is a list it makes element by element
-    /// (`map`, `filter`, `flatten()`): such a rule can be evaluated in
-    /// parts ([`eval_rule_part`](Self::eval_rule_part)).
-    pub(crate) fn in_parts(&self) -> bool {
-        makes_list(&self.root)
-    }
-
-    /// [`eval_rule`](Self::eval_rule), or with `part` = `(k, n)` the `k`-th
-    /// of `n` parts of a rule that [`in_parts`](Self::in_parts): the first
-    /// loop of the result's making that runs over two elements or more runs
-    /// over the `k`-th of `n` equal stretches of them, and anything made
-    /// outside such a loop is made by part 0. The parts' violations, joined
-    /// in part order, are the whole rule's; a part fails where the whole
-    /// would (or, for the crate's to decide, at least one part does).
-    pub(crate) fn eval_rule_part<'a>(
-        &'a self,
-        vars: &[(&str, Val<'a>)],
-        title: &str,
-        part: Option<(usize, usize)>,
-    ) -> Res<RuleValue> {
         let mut cx = self.context(vars);
         let mut deny = Vec::new();
         let mut wrong = None;
@@ -115,15 +92,11 @@ impl FastProgram {
         // held whole: at 100,000 components the maps of `supplier-known`
         // took some 30 MiB beside their violations.
         if makes_list(&self.root) {
-            emit(&self.root, 0, part, &mut cx, &mut read)?;
+            emit(&self.root, 0, &mut cx, &mut read)?;
             return Ok(RuleValue::Violations(match wrong {
                 Some(e) => Err(e),
                 None => Ok(deny),
             }));
-        }
-        if part.is_some_and(|(k, _)| k > 0) {
-            // Not a rule made in parts: the first part is all of it.
-            return Ok(RuleValue::Violations(Ok(Vec::new())));
         }
         let value = eval(&self.root, &mut cx)?;
         if let V::Bool(ok) = value {
@@ -1308,34 +1281,9 @@ fn bool_with_local<'a>(item: V<'a>, body: &'a Node, cx: &mut Cx<'a, '_>) -> Res<
 }
 
 fn run_loop<'a>(l: &'a Loop, cx: &mut Cx<'a, '_>) -> Res<V<'a>> {
-    run_loop_part(l, None, cx).map(|(list, _)| list)
-}
-
-/// The stretch of `len` elements that part `k` of `n` takes, when a loop
-/// over them is where a rule is cut ([`FastProgram::eval_rule_part`]).
-fn stretch(len: usize, part: Option<(usize, usize)>) -> Option<(usize, usize)> {
-    match part {
-        Some((k, n)) if len >= 2 && n > 0 => Some((len * k / n, len * (k + 1) / n)),
-        _ => None,
-    }
-}
-
-/// [`run_loop`]; a `map` or `filter` over an ordered range of two elements
-/// or more given `part` runs over that part's stretch of them only (and
-/// says so: `true`).
-fn run_loop_part<'a>(
-    l: &'a Loop,
-    part: Option<(usize, usize)>,
-    cx: &mut Cx<'a, '_>,
-) -> Res<(V<'a>, bool)> {
     let range = eval(&l.range, cx)?;
     let mut keys = Vec::new();
     let (items, ordered) = range_items(&range, &mut keys)?;
-    let cut = match l.kind {
-        LoopKind::Map | LoopKind::Filter if ordered => stretch(items.len(), part),
-        _ => None,
-    };
-    let (from, to) = cut.unwrap_or((0, items.len()));
     let list = |out: Vec<V<'a>>| {
         if ordered || out.len() <= 1 {
             Ok(V::List(Rc::new(out)))
@@ -1343,12 +1291,11 @@ fn run_loop_part<'a>(
             Err(Fallback)
         }
     };
-    let stretch = || items.iter().skip(from).take(to.saturating_sub(from));
-    let value = match l.kind {
+    match l.kind {
         LoopKind::Filter => {
             let guard = l.guard.as_ref().ok_or(Fallback)?;
             let mut out = Vec::new();
-            for item in stretch() {
+            for item in items.iter() {
                 if bool_with_local(item.clone(), guard, cx)? {
                     out.push(item);
                 }
@@ -1356,8 +1303,8 @@ fn run_loop_part<'a>(
             list(out)
         }
         LoopKind::Map => {
-            let mut out = Vec::with_capacity(if l.guard.is_some() { 0 } else { to - from });
-            for item in stretch() {
+            let mut out = Vec::with_capacity(if l.guard.is_some() { 0 } else { items.len() });
+            for item in items.iter() {
                 cx.locals.push(item);
                 let r = (|| {
                     let keep = match &l.guard {
@@ -1377,8 +1324,7 @@ fn run_loop_part<'a>(
         LoopKind::All | LoopKind::Exists | LoopKind::ExistsOne => {
             remembered(l, items, cx).map(V::Bool)
         }
-    };
-    Ok((value?, cut.is_some()))
+    }
 }
 
 /// Whether `n` evaluates to a list whenever it evaluates at all: a `map`
@@ -1397,92 +1343,53 @@ fn makes_list(n: &Node) -> bool {
 /// same elements and the same failures as evaluating `n` and expanding its
 /// elements, but a `map`, `filter` or `flatten()` is not made into a list
 /// first (nor, through `flatten()`, the lists its `map` makes).
-///
-/// With `part` = `(k, n)`, only the `k`-th part of them (see
-/// [`FastProgram::eval_rule_part`]): the first `map` or `filter` on the way
-/// that runs over two elements or more takes the `k`-th of `n` stretches of
-/// them; anything else is given by part 0 only.
 fn emit<'a>(
     n: &'a Node,
     depth: u64,
-    part: Option<(usize, usize)>,
     cx: &mut Cx<'a, '_>,
     sink: &mut dyn FnMut(V<'a>) -> Res<()>,
 ) -> Res<()> {
-    // What is not cut is given by the first part.
-    let mine = part.is_none_or(|(k, _)| k == 0);
     match n {
         Node::Call(Func::Flatten, args) => match args.as_slice() {
-            [list] => emit(list, depth + 1, part, cx, sink),
-            _ if mine => emit_elements(&eval(n, cx)?, depth, sink),
-            _ => Ok(()),
+            [list] => emit(list, depth + 1, cx, sink),
+            _ => emit_elements(&eval(n, cx)?, depth, sink),
         },
         Node::Loop(l) if matches!(l.kind, LoopKind::Map | LoopKind::Filter) => {
-            // A `map` over a `filter` (or a `map`) is cut where its range
-            // is made, so that each part runs the filter's condition over
-            // its own stretch only.
-            let (range, part) = match &l.range {
-                Node::Loop(r)
-                    if part.is_some() && matches!(r.kind, LoopKind::Map | LoopKind::Filter) =>
-                {
-                    match run_loop_part(r, part, cx)? {
-                        (range, true) => (range, None),
-                        (range, false) => (range, part),
-                    }
-                }
-                range => (eval(range, cx)?, part),
-            };
-            let mine = part.is_none_or(|(k, _)| k == 0);
+            let range = eval(&l.range, cx)?;
             let mut keys = Vec::new();
             let (items, ordered) = range_items(&range, &mut keys)?;
             if !ordered {
                 // A map's keys come in the crate's hash order: the loop
                 // decides (at most one element, or the crate's to decide).
-                return match mine {
-                    true => emit_elements(&run_loop(l, cx)?, depth, sink),
-                    false => Ok(()),
-                };
+                return emit_elements(&run_loop(l, cx)?, depth, sink);
             }
-            let (from, to, part) = match stretch(items.len(), part) {
-                Some((from, to)) => (from, to, None),
-                None => (0, items.len(), part),
-            };
-            let mine = part.is_none_or(|(k, _)| k == 0);
-            for item in items.iter().skip(from).take(to.saturating_sub(from)) {
+            for item in items.iter() {
                 if l.kind == LoopKind::Filter {
                     let guard = l.guard.as_ref().ok_or(Fallback)?;
-                    if mine && bool_with_local(item.clone(), guard, cx)? {
+                    if bool_with_local(item.clone(), guard, cx)? {
                         element(item, depth, sink)?;
                     }
                     continue;
                 }
                 cx.locals.push(item);
                 let r = (|| {
-                    if depth > 0 && makes_list(&l.body) {
-                        if let Some(g) = &l.guard
-                            && !eval_bool(g, cx)?
-                        {
-                            return Ok(());
-                        }
-                        return emit(&l.body, depth - 1, part, cx, sink);
-                    }
-                    if !mine {
-                        return Ok(());
-                    }
                     if let Some(g) = &l.guard
                         && !eval_bool(g, cx)?
                     {
                         return Ok(());
                     }
-                    element(eval(&l.body, cx)?, depth, sink)
+                    if depth > 0 && makes_list(&l.body) {
+                        emit(&l.body, depth - 1, cx, sink)
+                    } else {
+                        element(eval(&l.body, cx)?, depth, sink)
+                    }
                 })();
                 cx.locals.pop();
                 r?;
             }
             Ok(())
         }
-        _ if mine => emit_elements(&eval(n, cx)?, depth, sink),
-        _ => Ok(()),
+        _ => emit_elements(&eval(n, cx)?, depth, sink),
     }
 }
 
@@ -2136,38 +2043,6 @@ pub(super) mod tests {
         Doc::build(&Shared(&value, &repeated)).unwrap()
     }
 
-    /// A rule made in parts gives, its parts joined, what it gives whole:
-    /// the same violations in the same order, the first part's failure in
-    /// part order, and the crate's to decide when the whole is.
-    fn parts_agree(fast: &FastProgram, vars: &[(&str, Val<'_>)], expr: &str) {
-        let whole = fast.eval_rule(vars, "title");
-        for n in [2, 3, 7] {
-            let parts: Vec<_> = (0..n)
-                .map(|k| fast.eval_rule_part(vars, "title", Some((k, n))))
-                .collect();
-            if parts.iter().any(Result::is_err) {
-                assert!(whole.is_err(), "`{expr}` in {n} parts: a part fell back");
-                continue;
-            }
-            let mut joined = Ok(Vec::new());
-            for p in parts {
-                match (p, &mut joined) {
-                    (Ok(RuleValue::Violations(Ok(v))), Ok(all)) => all.extend(v),
-                    (Ok(RuleValue::Violations(Err(e))), Ok(_)) => joined = Err(e),
-                    (Ok(RuleValue::Violations(_)), Err(_)) => {}
-                    _ => panic!("`{expr}` in {n} parts: a part is not a list"),
-                }
-            }
-            match whole {
-                Ok(RuleValue::Violations(ref w)) => assert_eq!(&joined, w, "`{expr}` in {n} parts"),
-                _ => panic!(
-                    "`{expr}` in {n} parts: whole gave {:?}",
-                    whole.as_ref().map(|_| ())
-                ),
-            }
-        }
-    }
-
     /// `eval_rule` reads what `eval` gives as a rule's result would be read.
     fn rule_value_agrees(
         fast: &FastProgram,
@@ -2175,9 +2050,6 @@ pub(super) mod tests {
         json: &Res<Json>,
         expr: &str,
     ) {
-        if fast.in_parts() {
-            parts_agree(fast, vars, expr);
-        }
         let rule = fast.eval_rule(vars, "title");
         match (json, rule) {
             (Ok(Json::Bool(a)), Ok(RuleValue::Bool(b))) => assert_eq!(*a, b, "`{expr}`"),

@@ -263,16 +263,13 @@ pub(crate) fn evaluate(
 }
 
 /// The units of an evaluation: one per rule, or, when there are fewer rules
-/// than workers, as many parts as the engine cuts a rule into; with more
-/// rules than workers, the parts it cuts at next to no cost.
+/// than workers, as many parts as the engine cuts a rule into.
 fn units(compiled: &dyn Compiled, indices: &[usize], threads: usize) -> Vec<Unit> {
     let ways = threads / indices.len();
     let mut units = Vec::with_capacity(indices.len().max(threads));
     for (position, &index) in indices.iter().enumerate() {
         let of = if ways > 1 {
             catch_unwind(AssertUnwindSafe(|| compiled.parts(index, ways))).unwrap_or(1)
-        } else if threads > 1 {
-            catch_unwind(AssertUnwindSafe(|| compiled.cheap_parts(index, threads))).unwrap_or(1)
         } else {
             1
         };

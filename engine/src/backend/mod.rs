@@ -195,15 +195,6 @@ pub(crate) trait Compiled: Send + Sync {
         1
     }
 
-    /// Into how many parts the `index`-th rule is worth cutting even when
-    /// every one of the `workers` has rules of its own: parts that cost
-    /// next to nothing beyond their share of the whole (a CEL rule that
-    /// makes its result element by element), so that the last rules end on
-    /// every worker together. 1 when it cannot or need not be.
-    fn cheap_parts(&self, _index: usize, _workers: usize) -> usize {
-        1
-    }
-
     /// Joins the results of every part of the `index`-th rule, in part
     /// order, into what evaluating it whole would have given.
     fn merge(&self, index: usize, _parts: Vec<Partial>) -> RuleEval {
