@@ -515,7 +515,7 @@ mod tests {
             f.index_elements("/c");
             for i in 0..5 {
                 let pointer = format!("/c/{i}");
-                let start = crate::json::start_of(&f, &pointer).unwrap();
+                let start = crate::json::locate(&f.text(), &pointer).unwrap().start;
                 assert_eq!(
                     f.element_position(&pointer),
                     Some(f.line_col(start)),

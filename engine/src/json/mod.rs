@@ -183,19 +183,12 @@ pub fn location_of(file: &SourceFile, pointer: &str) -> Location {
     let text = file.text();
     match locate_cached(&text, pointer, Some(file.locate_cache())) {
         Some(range) => {
-            let (line, column) = file.line_col(range.start);
+            let (line, column) = file.line_col_in(&text, range.start);
             Location::span_at(file.display_shared(), &text, range, line, column)
                 .with_pointer(pointer)
         }
         None => Location::file(file.display_shared()).with_pointer(pointer),
     }
-}
-
-/// Where the value at `pointer` in `file` starts (a byte offset), through
-/// the file's locate cache: what [`position_of`] looks up before the line
-/// index, and what fills the cache on the way there.
-pub fn start_of(file: &SourceFile, pointer: &str) -> Option<usize> {
-    locate::start_cached(&file.text(), pointer, Some(file.locate_cache()))
 }
 
 /// Where the value at `pointer` in `file` starts: file, pointer, line and
