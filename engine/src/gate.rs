@@ -412,10 +412,7 @@ pub fn evaluate_prepared(plan: &Plan, loaded: &Loaded, input: PreparedInput) -> 
     // memory serves the findings, which deciding makes (at 100k components
     // the document is 43 MB, the findings more).
     drop(input);
-    if loaded
-        .evidence
-        .sources()
-        .any(|(_, f)| f.len() >= crate::source::PACKED_TEXT)
+    if loaded.evidence.sources().any(|(_, f)| f.is_large())
         && let Some(return_freed) = RETURN_FREED.get()
     {
         // Locating the findings unpacks the large text in one piece, which

@@ -318,8 +318,16 @@ impl SourceFile {
         self.text.len == 0
     }
 
-    /// Packs the text in memory when it is at least [`PACKED_TEXT`] bytes
-    /// long and nothing else holds it (see the module documentation);
+    /// Whether the text is long enough to be packed ([`PACKED_TEXT`]): what
+    /// makes evidence *large*, for everything a check does differently for
+    /// it (packing, letting go of an SBOM's components, returning freed
+    /// memory before unpacking).
+    pub fn is_large(&self) -> bool {
+        self.text.len >= PACKED_TEXT
+    }
+
+    /// Packs the text in memory when it [`is_large`](Self::is_large) and
+    /// nothing else holds it (see the module documentation);
     /// [`SourceFile::text`] unpacks it. Whether it was packed.
     pub fn pack(&self) -> bool {
         self.text.pack(PACKED_TEXT)

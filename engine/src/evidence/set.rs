@@ -274,7 +274,7 @@ impl Evidence {
     /// without components.
     pub fn release_components(&mut self) {
         for (file, sbom) in &mut self.sboms {
-            if file.len() >= crate::source::PACKED_TEXT {
+            if file.is_large() {
                 sbom.components = Vec::new();
             }
         }

@@ -62,7 +62,7 @@ pub fn load(file: &SourceFile, opts: SbomOptions) -> Result<(Sbom, Vec<Problem>)
     // document, the normalised SBOM and then the input document) is also
     // hashed and indexed while it is parsed: the schema compiles in a
     // fraction of the parse at that size.
-    let packs = file.len() >= crate::source::PACKED_TEXT;
+    let packs = file.is_large();
     let (doc, ()) = crate::parallel::join(
         || json::parse_doc(file),
         || {
