@@ -122,7 +122,9 @@ pub(crate) fn keep(
         sha256: f.sha256().to_owned(),
     });
     let invocation = Invocation::of(plan, waivers, &loaded.trusted);
-    let signed = Signed::new(record::statement(report, &invocation), key.as_ref())
+    // Written from the report, not from a `Value` of it (record::payload).
+    let signed = record::payload(report, &invocation)
+        .and_then(|payload| Signed::of_payload(payload, key.as_ref()))
         .map_err(|p| internal(&p))?;
     let vsa = match (&args.vsa, &key) {
         (Some(_), Some(k)) => {

@@ -27,6 +27,10 @@ use serde_json::{Map, Number, Value};
 use crate::diag::{Code, Problem};
 use crate::json::escape_pointer_token;
 
+mod ser;
+
+pub use ser::{SerError, write_serialized};
+
 /// The largest magnitude a number may have: 2^53 − 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
@@ -101,9 +105,40 @@ pub fn to_string(value: &Value) -> Result<String, CanonicalError> {
     let mut w = Writer {
         out: String::new(),
         path: Vec::new(),
+        splice: None,
+        splice_failed: None,
     };
     w.value(value)?;
     Ok(w.out)
+}
+
+/// Writes the value at a member of `value`'s objects instead of the member's
+/// own value (a placeholder): given the path of keys to it and a writer of
+/// its canonical text.
+pub struct Splice<'s> {
+    /// Keys from the top to the member.
+    pub at: &'s [&'s str],
+    /// Appends the member's canonical text.
+    #[allow(clippy::type_complexity)]
+    pub write: &'s mut dyn FnMut(&mut String) -> Result<(), Problem>,
+}
+
+/// The canonical text of `value` with one member written by `splice`: a
+/// value too large to be made into a `Value` first (a record's results).
+pub fn to_string_spliced(value: &Value, splice: Splice<'_>) -> Result<String, Problem> {
+    let mut w = Writer {
+        out: String::new(),
+        path: Vec::new(),
+        splice: Some(splice),
+        splice_failed: None,
+    };
+    match w.value(value) {
+        Ok(()) => match w.splice_failed.take() {
+            Some(p) => Err(p),
+            None => Ok(w.out),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One step of the path to the value being written, for error pointers.
@@ -112,12 +147,16 @@ enum Step<'a> {
     Index(usize),
 }
 
-struct Writer<'a> {
+struct Writer<'a, 's> {
     out: String,
     path: Vec<Step<'a>>,
+    splice: Option<Splice<'s>>,
+    /// Why the splice could not be written (the rest is written anyway,
+    /// and thrown away).
+    splice_failed: Option<Problem>,
 }
 
-impl<'a> Writer<'a> {
+impl<'a> Writer<'a, '_> {
     fn pointer(&self) -> String {
         let mut p = String::new();
         for step in &self.path {
@@ -174,42 +213,70 @@ impl<'a> Writer<'a> {
             write_string(&mut self.out, key);
             self.out.push(':');
             self.path.push(Step::Key(key));
-            self.value(item)?;
+            if self.at_splice() {
+                if let Some(s) = self.splice.as_mut()
+                    && let Err(p) = (s.write)(&mut self.out)
+                {
+                    self.splice_failed.get_or_insert(p);
+                }
+            } else {
+                self.value(item)?;
+            }
             self.path.pop();
         }
         self.out.push('}');
         Ok(())
     }
 
-    fn number(&mut self, n: &Number) -> Result<(), CanonicalError> {
-        let safe = if let Some(u) = n.as_u64() {
-            u <= MAX_SAFE_INTEGER
-        } else if let Some(i) = n.as_i64() {
-            i.unsigned_abs() <= MAX_SAFE_INTEGER
-        } else {
-            n.as_f64()
-                .is_some_and(|f| f.is_finite() && f.abs() <= MAX_SAFE_INTEGER as f64)
-        };
-        if !safe {
-            return Err(CanonicalError::UnsafeNumber(UnsafeNumber {
-                pointer: self.pointer(),
-                value: n.to_string(),
-            }));
-        }
-        match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            // Integers in the safe range print as ECMAScript prints them: all digits.
-            (Some(u), _, _) => {
-                let _ = write!(self.out, "{u}");
-            }
-            (None, Some(i), _) => {
-                let _ = write!(self.out, "{i}");
-            }
-            (None, None, Some(f)) => self.out.push_str(&format_number(f)),
-            // Unreachable: a serde_json number is one of the three.
-            (None, None, None) => self.out.push('0'),
-        }
-        Ok(())
+    /// Whether the path is the splice's.
+    fn at_splice(&self) -> bool {
+        self.splice.as_ref().is_some_and(|s| {
+            s.at.len() == self.path.len()
+                && s.at
+                    .iter()
+                    .zip(&self.path)
+                    .all(|(a, step)| matches!(step, Step::Key(k) if k == a))
+        })
     }
+
+    fn number(&mut self, n: &Number) -> Result<(), CanonicalError> {
+        if write_number(&mut self.out, n) {
+            return Ok(());
+        }
+        Err(CanonicalError::UnsafeNumber(UnsafeNumber {
+            pointer: self.pointer(),
+            value: n.to_string(),
+        }))
+    }
+}
+
+/// Appends `n` as ECMAScript prints it, or nothing and `false` when it is
+/// beyond ±(2^53 − 1) (or not finite).
+fn write_number(out: &mut String, n: &Number) -> bool {
+    let safe = if let Some(u) = n.as_u64() {
+        u <= MAX_SAFE_INTEGER
+    } else if let Some(i) = n.as_i64() {
+        i.unsigned_abs() <= MAX_SAFE_INTEGER
+    } else {
+        n.as_f64()
+            .is_some_and(|f| f.is_finite() && f.abs() <= MAX_SAFE_INTEGER as f64)
+    };
+    if !safe {
+        return false;
+    }
+    match (n.as_u64(), n.as_i64(), n.as_f64()) {
+        // Integers in the safe range print as ECMAScript prints them: all digits.
+        (Some(u), _, _) => {
+            let _ = write!(out, "{u}");
+        }
+        (None, Some(i), _) => {
+            let _ = write!(out, "{i}");
+        }
+        (None, None, Some(f)) => out.push_str(&format_number(f)),
+        // Unreachable: a serde_json number is one of the three.
+        (None, None, None) => out.push('0'),
+    }
+    true
 }
 
 /// `s` as a canonical JSON string literal, quotes included.

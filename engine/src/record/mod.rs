@@ -112,6 +112,10 @@ fn subjects(report: &Report) -> Vec<Value> {
     }
 }
 
+/// Members of a rule result left out of the record: documentation, not
+/// decision; it lives in the bundle, whose digest is recorded.
+const DOCUMENTATION: [&str; 3] = ["description", "remediation", "help_uri"];
+
 /// The certification statement of `report`.
 pub fn statement(report: &Report, invocation: &Invocation) -> Value {
     let results: Vec<Value> = report
@@ -120,14 +124,58 @@ pub fn statement(report: &Report, invocation: &Invocation) -> Value {
         .map(|r| {
             let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
             if let Some(o) = v.as_object_mut() {
-                // Documentation, not decision: it lives in the bundle, whose digest is recorded.
-                o.remove("description");
-                o.remove("remediation");
-                o.remove("help_uri");
+                for key in DOCUMENTATION {
+                    o.remove(key);
+                }
             }
             v
         })
         .collect();
+    statement_with(report, invocation, Value::Array(results))
+}
+
+/// The canonical bytes of [`statement`] in its record form (numbers beyond
+/// ±(2^53 − 1) as strings: [`protect_large_integers`]), written from the
+/// report without a `Value` of its results: at 100,000 findings that tree
+/// took several times the record's own size, and longer to make than the
+/// evaluation.
+pub fn payload(report: &Report, invocation: &Invocation) -> Result<Vec<u8>, Problem> {
+    let mut skeleton = statement_with(report, invocation, Value::Null);
+    protect_large_integers(&mut skeleton);
+    let mut write = |out: &mut String| -> Result<(), Problem> {
+        out.push('[');
+        for (i, rule) in report.rules.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let index = i.to_string();
+            let at = ["predicate", "results", index.as_str()];
+            let start = out.len();
+            match crate::canonical::write_serialized(out, rule, &at, true, &DOCUMENTATION) {
+                Ok(()) => {}
+                Err(crate::canonical::SerError::Canonical(e)) => return Err(e.into()),
+                // As `statement` has it: a result that does not serialise is null.
+                Err(crate::canonical::SerError::Serialize(_)) => {
+                    out.truncate(start);
+                    out.push_str("null");
+                }
+            }
+        }
+        out.push(']');
+        Ok(())
+    };
+    let text = crate::canonical::to_string_spliced(
+        &skeleton,
+        crate::canonical::Splice {
+            at: &["predicate", "results"],
+            write: &mut write,
+        },
+    )?;
+    Ok(text.into_bytes())
+}
+
+/// The statement of `report` with `results` as its results.
+fn statement_with(report: &Report, invocation: &Invocation, results: Value) -> Value {
     let mut statement = json!({
         "_type": STATEMENT_TYPE,
         "subject": subjects(report),
@@ -217,13 +265,12 @@ pub fn vsa(report: &Report, slsa_level: Option<u8>) -> Value {
     })
 }
 
-/// A statement serialized canonically and wrapped in a DSSE envelope.
+/// A statement serialized canonically and wrapped in a DSSE envelope
+/// (without signatures when no key was given), as the text written to files
+/// and the ledger: the envelope itself is not kept beside it (a large
+/// record's payload is tens of MB, and its text a third more).
 #[derive(Debug, Clone)]
 pub struct Signed {
-    /// The statement.
-    pub statement: Value,
-    /// The envelope (without signatures when no key was given).
-    pub envelope: Envelope,
     /// The envelope as written to files and the ledger.
     pub bytes: Vec<u8>,
 }
@@ -235,6 +282,11 @@ impl Signed {
     pub fn new(mut statement: Value, key: Option<&SigningKey>) -> Result<Signed, Problem> {
         protect_large_integers(&mut statement);
         let payload = crate::canonical::to_vec(&statement).map_err(Problem::from)?;
+        Signed::of_payload(payload, key)
+    }
+
+    /// Signs `payload`, a statement's canonical bytes ([`payload`]).
+    pub fn of_payload(payload: Vec<u8>, key: Option<&SigningKey>) -> Result<Signed, Problem> {
         let envelope = match key {
             Some(k) => Envelope::sign(PAYLOAD_TYPE, &payload, &[k])?,
             None => Envelope {
@@ -245,11 +297,7 @@ impl Signed {
         };
         let mut bytes = envelope.to_json().into_bytes();
         bytes.push(b'\n');
-        Ok(Signed {
-            statement,
-            envelope,
-            bytes,
-        })
+        Ok(Signed { bytes })
     }
 }
 
@@ -303,6 +351,52 @@ pub fn protect_large_integers(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gate::{self, GitContext};
+    use crate::{Config, SourceFile};
+
+    /// The record's payload, written from the report, is the statement
+    /// made as a `Value` and canonicalised (what replays compare against),
+    /// byte for byte, on every example release: passes, failures with
+    /// findings and their details, waivers, attestations, cost.
+    #[test]
+    fn the_payload_is_the_statement_canonicalised() {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+        for example in [
+            "edge-agent-pass",
+            "edge-agent-fail",
+            "voice-assistant-pass",
+            "voice-assistant-fail",
+        ] {
+            let path = examples.join(example).join("shipgate.toml");
+            let file = SourceFile::read(&path, path.display().to_string(), 1 << 20).unwrap();
+            let mut config = Config::load(&file).unwrap();
+            config.ledger.enabled = false;
+            let plan = Plan {
+                config,
+                now: jiff::Timestamp::from_second(1_790_000_000).unwrap(),
+                git: GitContext::default(),
+                prefer: None,
+            };
+            let loaded = gate::load(&plan).unwrap();
+            let report = gate::evaluate(&plan, &loaded);
+            let invocation = Invocation::of(&plan, None, &loaded.trusted);
+            let mut st = statement(&report, &invocation);
+            protect_large_integers(&mut st);
+            let expected = crate::canonical::to_vec(&st).unwrap();
+            let streamed = payload(&report, &invocation).unwrap();
+            let differ = streamed.iter().zip(&expected).position(|(a, b)| a != b);
+            assert!(
+                streamed == expected,
+                "{example}: {} against {} bytes, first difference at {differ:?}",
+                streamed.len(),
+                expected.len()
+            );
+            assert!(
+                example.ends_with("pass") || report.rules.iter().any(|r| !r.violations.is_empty()),
+                "{example} has findings"
+            );
+        }
+    }
 
     #[test]
     fn large_integers_become_strings() {

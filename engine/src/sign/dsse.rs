@@ -184,10 +184,20 @@ impl Envelope {
     /// Canonical (RFC 8785) JSON of the envelope, standard padded base64.
     pub fn to_json(&self) -> String {
         let b64 = &base64::engine::general_purpose::STANDARD;
+        // Made at its size (and a byte more, for the newline a file adds):
+        // the payload of a large record is tens of MB.
+        let encoded = base64::encoded_len(self.payload.len(), true).unwrap_or_default();
+        let rest: usize = self
+            .signatures
+            .iter()
+            .map(|s| s.keyid.len() + 2 * s.sig.len() + 32)
+            .sum();
+        let mut out = String::with_capacity(encoded + self.payload_type.len() + rest + 64);
         // Keys in JCS order: payload < payloadType < signatures, keyid < sig.
-        let mut out = String::from("{\"payload\":");
-        out.push_str(&crate::canonical::quote(&b64.encode(&self.payload)));
-        out.push_str(",\"payloadType\":");
+        // Base64 needs no escaping: the payload is quoted as it is.
+        out.push_str("{\"payload\":\"");
+        b64.encode_string(&self.payload, &mut out);
+        out.push_str("\",\"payloadType\":");
         out.push_str(&crate::canonical::quote(&self.payload_type));
         out.push_str(",\"signatures\":[");
         for (i, s) in self.signatures.iter().enumerate() {
