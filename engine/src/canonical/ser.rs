@@ -512,8 +512,12 @@ impl ser::SerializeStructVariant for Object<'_> {
 
 /// A map key as `serde_json` makes it: a string, or what it turns into one.
 fn map_key<T: Serialize + ?Sized>(key: &T) -> Result<String, SerError> {
-    // `serde_json`'s own key rules (strings, numbers, booleans, unit
-    // variants), by making a one-member map of it.
+    // A string, the usual key (every detail of every finding), as it is.
+    if let Ok(Value::String(s)) = key.serialize(serde_json::value::Serializer) {
+        return Ok(s);
+    }
+    // Anything else by `serde_json`'s own key rules (numbers, booleans,
+    // unit variants), through a one-member map of it.
     struct One<'k, K: ?Sized>(&'k K);
     impl<K: Serialize + ?Sized> Serialize for One<'_, K> {
         fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
