@@ -176,6 +176,15 @@ impl<'c> Ser<'c> {
     }
 }
 
+/// Numbers, each through the `serde_json::Value` it would have been.
+macro_rules! numbers {
+    ($($method:ident : $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<(), SerError> {
+            self.ctx.scalar(self.out, to_value(v)?)
+        }
+    )*};
+}
+
 impl<'c> ser::Serializer for Ser<'c> {
     type Ok = ();
     type Error = SerError;
@@ -190,42 +199,20 @@ impl<'c> ser::Serializer for Ser<'c> {
     fn serialize_bool(self, v: bool) -> Result<(), SerError> {
         self.ctx.scalar(self.out, Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), SerError> {
-        self.ctx.scalar(self.out, to_value(v)?)
-    }
+    numbers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
+        serialize_f32: f32,
+        serialize_f64: f64
+    );
     fn serialize_char(self, v: char) -> Result<(), SerError> {
         self.ctx.enter()?;
         write_string(self.out, v.encode_utf8(&mut [0; 4]));
@@ -359,49 +346,28 @@ impl Seq<'_> {
     }
 }
 
-impl ser::SerializeSeq for Seq<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.finish()
-    }
+/// serde's four kinds of sequence, all written as an array.
+macro_rules! sequence {
+    ($($kind:ident :: $method:ident),*) => {$(
+        impl ser::$kind for Seq<'_> {
+            type Ok = ();
+            type Error = SerError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), SerError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Seq<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.finish()
-    }
-}
+sequence!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// An object being written: each member's text made apart, then all of them
 /// sorted and joined at the end.
@@ -480,35 +446,27 @@ impl ser::SerializeMap for Object<'_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.member(key.to_owned(), value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.finish()
-    }
+/// serde's two kinds of struct, both written as an object.
+macro_rules! structure {
+    ($($kind:ident),*) => {$(
+        impl ser::$kind for Object<'_> {
+            type Ok = ();
+            type Error = SerError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), SerError> {
+                self.member(key.to_owned(), value)
+            }
+            fn end(self) -> Result<(), SerError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.member(key.to_owned(), value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.finish()
-    }
-}
+structure!(SerializeStruct, SerializeStructVariant);
 
 /// A map key as `serde_json` makes it: a string, or what it turns into one.
 fn map_key<T: Serialize + ?Sized>(key: &T) -> Result<String, SerError> {
