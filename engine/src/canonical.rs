@@ -119,7 +119,6 @@ pub struct Splice<'s> {
     /// Keys from the top to the member.
     pub at: &'s [&'s str],
     /// Appends the member's canonical text.
-    #[allow(clippy::type_complexity)]
     pub write: &'s mut dyn FnMut(&mut String) -> Result<(), Problem>,
 }
 
