@@ -139,10 +139,10 @@ pub(crate) fn keep(
         _ => None,
     };
     if let Some(path) = &args.record {
-        write_file(path, &signed.bytes)?;
+        write_file(path, &signed)?;
     }
     if let (Some(path), Some(v)) = (&args.vsa, &vsa) {
-        write_file(path, &v.bytes)?;
+        write_file(path, v)?;
     }
     if cfg.ledger.enabled {
         let l = Ledger::open(&cfg.ledger.dir).map_err(|p| fail_input(p.into()))?;
@@ -156,8 +156,14 @@ fn internal(p: &Problem) -> Exit {
     Exit::Internal
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Exit> {
-    std::fs::write(path, bytes).map_err(|e| {
+/// Writes `signed`'s text to `path`, a piece at a time.
+fn write_file(path: &Path, signed: &Signed) -> Result<(), Exit> {
+    let written = std::fs::File::create(path).and_then(|file| {
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+        signed.write_to(&mut out)?;
+        out.flush()
+    });
+    written.map_err(|e| {
         fail_input(
             Problem::error(Code::Io, format!("cannot write `{}`: {e}", path.display()))
                 .with_help("check that the directory exists and is writable")

@@ -120,13 +120,16 @@ pub struct Splice<'s> {
     pub at: &'s [&'s str],
     /// Appends the member's canonical text.
     pub write: &'s mut dyn FnMut(&mut String) -> Result<(), Problem>,
+    /// Bytes to reserve for the whole text up front, so that it is not
+    /// copied as it grows (reserved room never written takes no memory).
+    pub reserve: usize,
 }
 
 /// The canonical text of `value` with one member written by `splice`: a
 /// value too large to be made into a `Value` first (a record's results).
 pub fn to_string_spliced(value: &Value, splice: Splice<'_>) -> Result<String, Problem> {
     let mut w = Writer {
-        out: String::new(),
+        out: String::with_capacity(splice.reserve),
         path: Vec::new(),
         splice: Some(splice),
         splice_failed: None,

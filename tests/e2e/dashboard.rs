@@ -600,7 +600,7 @@ fn dashboard_bench_ledger() {
             }
         });
         let signed = Signed::new(statement, (i % 50 != 7).then_some(&key)).unwrap();
-        let record = ledger.put_object(&signed.bytes).unwrap();
+        let record = ledger.put_object(&signed.bytes()).unwrap();
         ledger
             .append(Entry {
                 ledger_version: 1,

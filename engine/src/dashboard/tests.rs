@@ -93,7 +93,7 @@ impl Fixture {
         let bundle_toml = self.ledger.put_object(BUNDLE_TOML.as_bytes()).unwrap();
         let st = statement(release, time, verdict, status, &evidence);
         let signed = Signed::new(st, signed.then_some(&self.key)).unwrap();
-        let record = self.ledger.put_object(&signed.bytes).unwrap();
+        let record = self.ledger.put_object(&signed.bytes()).unwrap();
         let (name, version) = release.split_once(' ').unwrap();
         self.ledger
             .append(Entry {
@@ -369,7 +369,7 @@ fn residency_attestations_are_read_from_the_ledger() {
         "violations": [{ "msg": "processed in US", "details": { "region": "eu-central" } }], "warnings": [], "waived": []
     }]);
     let signed = Signed::new(st, None).unwrap();
-    let record = f.ledger.put_object(&signed.bytes).unwrap();
+    let record = f.ledger.put_object(&signed.bytes()).unwrap();
     f.ledger
         .append(Entry {
             ledger_version: 1,

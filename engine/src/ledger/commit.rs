@@ -49,8 +49,10 @@ pub fn commit(
             files,
         });
     }
-    let record_sha = ledger.put_object(&record.bytes)?;
-    let vsa_sha = vsa.map(|v| ledger.put_object(&v.bytes)).transpose()?;
+    let record_sha = ledger.put_object_with(&|w| record.write_to(w))?;
+    let vsa_sha = vsa
+        .map(|v| ledger.put_object_with(&|w| v.write_to(w)))
+        .transpose()?;
     ledger.append(Entry {
         ledger_version: 1,
         seq: 0,

@@ -103,6 +103,51 @@ impl Ledger {
         Ok(digest)
     }
 
+    /// Stores the bytes `write` writes, hashed as they are written: an
+    /// object too large to be held whole first (a large record's text).
+    pub fn put_object_with(
+        &self,
+        write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<String, Problem> {
+        let dir = self.dir.join("objects");
+        fs::create_dir_all(&dir).map_err(|e| self.io("cannot create an object directory", &e))?;
+        let tmp = dir.join(format!(".incoming.{}.{}.tmp", std::process::id(), unique()));
+        let stored = (|| -> Result<String, Problem> {
+            let file = File::create(&tmp).map_err(|e| self.io("cannot write an object", &e))?;
+            let mut out = Hashing {
+                inner: std::io::BufWriter::with_capacity(256 * 1024, file),
+                hasher: Sha256::new(),
+            };
+            write(&mut out).map_err(|e| self.io("cannot write an object", &e))?;
+            let file = out
+                .inner
+                .into_inner()
+                .map_err(|e| self.io("cannot write an object", e.error()))?;
+            file.sync_all()
+                .map_err(|e| self.io("cannot write an object", &e))?;
+            let digest = hex::encode(out.hasher.finalize());
+            let path = self
+                .object_path(&digest)
+                .ok_or_else(|| self.io("bad digest", &std::io::Error::other(digest.clone())))?;
+            if path.is_file() {
+                let _ = fs::remove_file(&tmp);
+                return Ok(digest);
+            }
+            let parent = path.parent().unwrap_or(&dir);
+            fs::create_dir_all(parent)
+                .map_err(|e| self.io("cannot create an object directory", &e))?;
+            fs::rename(&tmp, &path).map_err(|e| self.io("cannot write an object", &e))?;
+            if let Ok(d) = File::open(parent) {
+                let _ = d.sync_all();
+            }
+            Ok(digest)
+        })();
+        if stored.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        stored
+    }
+
     /// Reads an object, checking its digest.
     pub fn get_object(&self, sha256: &str) -> Result<Vec<u8>, Problem> {
         let (bytes, actual) = self.read_object(sha256)?;
@@ -366,6 +411,24 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
@@ -418,6 +481,32 @@ mod tests {
             .into_iter()
             .map(|f| f.message)
             .collect()
+    }
+
+    /// An object written piece by piece is stored as the same bytes are
+    /// whole: same name, same content, once; nothing is left beside it, also
+    /// when the writer fails.
+    #[test]
+    fn objects_written_in_pieces_are_stored_as_whole_ones() {
+        let (_d, l) = ledger_with(0);
+        let text: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let pieces = l
+            .put_object_with(&|w| text.chunks(4096).try_for_each(|c| w.write_all(c)))
+            .unwrap();
+        assert_eq!(l.get_object(&pieces).unwrap(), text);
+        assert_eq!(l.put_object(&text).unwrap(), pieces);
+        assert_eq!(l.put_object_with(&|w| w.write_all(&text)).unwrap(), pieces);
+        let failed = l.put_object_with(&|w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("the writer gave up"))
+        });
+        assert!(failed.unwrap_err().message.contains("the writer gave up"));
+        let stray: Vec<_> = fs::read_dir(l.dir.join("objects"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
     }
 
     #[test]

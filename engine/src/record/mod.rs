@@ -169,9 +169,22 @@ pub fn payload(report: &Report, invocation: &Invocation) -> Result<Vec<u8>, Prob
         crate::canonical::Splice {
             at: &["predicate", "results"],
             write: &mut write,
+            // A finding is a few hundred bytes of text: room for 1 KiB each
+            // spares the copies of a text grown by doubling (at 100,000
+            // findings the last one alone held 32 and 64 MiB at once).
+            reserve: findings(report).saturating_mul(1024) + 64 * 1024,
         },
     )?;
     Ok(text.into_bytes())
+}
+
+/// How many findings `report` holds.
+fn findings(report: &Report) -> usize {
+    report
+        .rules
+        .iter()
+        .map(|r| r.violations.len() + r.waived.len() + r.warnings.len())
+        .sum()
 }
 
 /// The statement of `report` with `results` as its results.
@@ -266,13 +279,12 @@ pub fn vsa(report: &Report, slsa_level: Option<u8>) -> Value {
 }
 
 /// A statement serialized canonically and wrapped in a DSSE envelope
-/// (without signatures when no key was given), as the text written to files
-/// and the ledger: the envelope itself is not kept beside it (a large
-/// record's payload is tens of MB, and its text a third more).
+/// (without signatures when no key was given). Its text, as files and the
+/// ledger keep it, is written out piece by piece ([`write_to`](Self::write_to)):
+/// a large record's payload is tens of MB, and its text a third more.
 #[derive(Debug, Clone)]
 pub struct Signed {
-    /// The envelope as written to files and the ledger.
-    pub bytes: Vec<u8>,
+    envelope: Envelope,
 }
 
 impl Signed {
@@ -295,9 +307,20 @@ impl Signed {
                 signatures: Vec::new(),
             },
         };
-        let mut bytes = envelope.to_json().into_bytes();
-        bytes.push(b'\n');
-        Ok(Signed { bytes })
+        Ok(Signed { envelope })
+    }
+
+    /// Writes the envelope's text and a newline: what a record file holds.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.envelope.write_json(w)?;
+        w.write_all(b"\n")
+    }
+
+    /// [`write_to`](Self::write_to)'s bytes, made whole.
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut text = self.envelope.to_json().into_bytes();
+        text.push(b'\n');
+        text
     }
 }
 

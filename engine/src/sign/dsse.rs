@@ -183,35 +183,51 @@ impl Envelope {
 
     /// Canonical (RFC 8785) JSON of the envelope, standard padded base64.
     pub fn to_json(&self) -> String {
-        let b64 = &base64::engine::general_purpose::STANDARD;
-        // Made at its size (and a byte more, for the newline a file adds):
-        // the payload of a large record is tens of MB.
+        // Made at its size: the payload of a large record is tens of MB.
         let encoded = base64::encoded_len(self.payload.len(), true).unwrap_or_default();
-        let rest: usize = self
-            .signatures
-            .iter()
-            .map(|s| s.keyid.len() + 2 * s.sig.len() + 32)
-            .sum();
-        let mut out = String::with_capacity(encoded + self.payload_type.len() + rest + 64);
+        let mut out = String::with_capacity(encoded + 256 * (self.signatures.len() + 1));
+        let _ = self.pieces(&mut |piece| {
+            out.push_str(piece);
+            Ok(())
+        });
+        out
+    }
+
+    /// Writes [`to_json`](Self::to_json)'s text to `w` piece by piece, the
+    /// payload's base64 a chunk at a time: never held whole.
+    pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.pieces(&mut |piece| w.write_all(piece.as_bytes()))
+    }
+
+    /// The envelope's JSON text, in order, to `sink`.
+    fn pieces(&self, sink: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        /// Payload bytes encoded at once: a multiple of 3, so that the
+        /// chunks' base64 joined is the whole payload's.
+        const CHUNK: usize = 3 * 16 * 1024;
+        let b64 = &base64::engine::general_purpose::STANDARD;
         // Keys in JCS order: payload < payloadType < signatures, keyid < sig.
         // Base64 needs no escaping: the payload is quoted as it is.
-        out.push_str("{\"payload\":\"");
-        b64.encode_string(&self.payload, &mut out);
-        out.push_str("\",\"payloadType\":");
-        out.push_str(&crate::canonical::quote(&self.payload_type));
-        out.push_str(",\"signatures\":[");
+        sink("{\"payload\":\"")?;
+        let mut text = String::with_capacity(CHUNK / 3 * 4);
+        for chunk in self.payload.chunks(CHUNK) {
+            text.clear();
+            b64.encode_string(chunk, &mut text);
+            sink(&text)?;
+        }
+        sink("\",\"payloadType\":")?;
+        sink(&crate::canonical::quote(&self.payload_type))?;
+        sink(",\"signatures\":[")?;
         for (i, s) in self.signatures.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                sink(",")?;
             }
-            out.push_str("{\"keyid\":");
-            out.push_str(&crate::canonical::quote(&s.keyid));
-            out.push_str(",\"sig\":");
-            out.push_str(&crate::canonical::quote(&b64.encode(&s.sig)));
-            out.push('}');
+            sink("{\"keyid\":")?;
+            sink(&crate::canonical::quote(&s.keyid))?;
+            sink(",\"sig\":")?;
+            sink(&crate::canonical::quote(&b64.encode(&s.sig)))?;
+            sink("}")?;
         }
-        out.push_str("]}");
-        out
+        sink("]}")
     }
 
     /// Verifies the envelope against `trusted` keys: it holds when at least
@@ -436,6 +452,25 @@ mod tests {
             SigningKey::generate(Algorithm::Ed25519).unwrap(),
             SigningKey::generate(Algorithm::EcdsaP256).unwrap(),
         ]
+    }
+
+    /// The text written piece by piece is the text made whole, for payloads
+    /// of several base64 chunks, one byte past a chunk, and none.
+    #[test]
+    fn written_json_is_the_json() {
+        let [ed, p256] = keys();
+        for len in [0, 5, 3 * 16 * 1024 + 1, 2 * 3 * 16 * 1024 + 5] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let env = Envelope::sign(HELLO_TYPE, &payload, &[&ed, &p256]).unwrap();
+            let mut written = Vec::new();
+            env.write_json(&mut written).unwrap();
+            let json = env.to_json();
+            assert_eq!(written, json.as_bytes(), "{len}");
+            assert_eq!(
+                Envelope::from_json(json.as_bytes()).unwrap().payload,
+                payload
+            );
+        }
     }
 
     #[test]
