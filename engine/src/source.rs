@@ -129,6 +129,33 @@ impl Held {
         text
     }
 
+    /// Writes the text to `w`; a packed one a block at a time, neither
+    /// unpacked whole nor kept unpacked. An error if the blocks do not
+    /// unpack to the text's length (memory corrupted): nothing else is ever
+    /// written as this text.
+    fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let blocks = match &*self.stored() {
+            Stored::Plain(text) => Err(Arc::clone(text)),
+            Stored::Packed(blocks) => Ok(blocks.clone()),
+        };
+        let blocks = match blocks {
+            Err(text) => return w.write_all(text.as_bytes()),
+            Ok(blocks) => blocks,
+        };
+        let damaged = || std::io::Error::other("the text kept in memory is damaged");
+        let mut buffer = vec![0; PACKED_BLOCK];
+        let mut written = 0;
+        for block in &blocks {
+            let n = lz4_flex::block::decompress_into(block, &mut buffer).map_err(|_| damaged())?;
+            w.write_all(buffer.get(..n).ok_or_else(damaged)?)?;
+            written += n;
+        }
+        if written != self.len {
+            return Err(damaged());
+        }
+        Ok(())
+    }
+
     /// Packs the text when it is at least `min` bytes long and no one else
     /// holds it (a diagnostic quoting it, a parse borrowing it): packing a
     /// text another holder keeps alive would only add the packed copy.
@@ -399,6 +426,18 @@ impl SourceFile {
         Ok(out)
     }
 
+    /// Writes [`bytes`](Self::bytes) to `w` without making them first: a
+    /// packed text a block at a time (storing a large SBOM in the ledger
+    /// took its text unpacked and a copy of it, 54 MB at 100,000
+    /// components). An error, like `bytes`, if the packed text does not
+    /// unpack whole.
+    pub fn write_bytes(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.bom {
+            w.write_all("\u{feff}".as_bytes())?;
+        }
+        self.text.write_to(w)
+    }
+
     /// Lowercase hex sha256 of the bytes as read (before any BOM was
     /// dropped), computed on first use.
     pub fn sha256(&self) -> &str {
@@ -508,6 +547,17 @@ mod tests {
         assert_eq!(f.bytes().unwrap(), bytes);
         assert_eq!(f.line_col(2_300_000), line_col);
         assert_eq!(hex::encode(Sha256::digest(&bytes)), f.sha256());
+        // Written out packed: the same bytes, BOM first, and it stays packed.
+        assert!(f.text.pack(1024));
+        let mut written = Vec::new();
+        f.write_bytes(&mut written).unwrap();
+        assert!(written == bytes);
+        assert!(matches!(&*f.text.stored(), Stored::Packed(_)));
+        // And unpacked.
+        let _ = f.text();
+        written.clear();
+        f.write_bytes(&mut written).unwrap();
+        assert!(written == bytes);
         // Packed again, the location of a value is found in the unpacked text.
         assert!(f.text.pack(1024));
         let at = crate::json::location_of(&f, "/1500/name");
@@ -553,6 +603,7 @@ mod tests {
             let p = blocks.first_mut().unwrap();
             *p = p.get(..p.len() / 2).unwrap().into();
         }
+        assert!(f.write_bytes(&mut Vec::new()).is_err());
         assert_eq!(*f.text(), "");
         assert_eq!(f.bytes().unwrap_err().code, Code::Internal);
     }

@@ -16,7 +16,9 @@ pub fn commit(
 ) -> Result<Entry, Problem> {
     let mut evidence = Vec::new();
     for (kind, file) in loaded.evidence.sources() {
-        let sha256 = ledger.put_object(&file.bytes()?)?;
+        // Written from the file as it is held (a large text packed, a
+        // block at a time), not copied out first.
+        let sha256 = ledger.put_object_as(file.sha256(), &|w| file.write_bytes(w))?;
         evidence.push(StoredFile {
             kind: Some(kind),
             path: file.display().to_owned(),
@@ -27,7 +29,7 @@ pub fn commit(
         Some(f) => Some(StoredFile {
             kind: None,
             path: f.display().to_owned(),
-            sha256: ledger.put_object(&f.bytes()?)?,
+            sha256: ledger.put_object_as(f.sha256(), &|w| f.write_bytes(w))?,
         }),
         None => None,
     };
@@ -38,7 +40,7 @@ pub fn commit(
             files.push(StoredFile {
                 kind: None,
                 path: f.path.clone(),
-                sha256: ledger.put_object(&f.source.bytes()?)?,
+                sha256: ledger.put_object_as(f.source.sha256(), &|w| f.source.write_bytes(w))?,
             });
         }
         bundles.push(StoredBundle {

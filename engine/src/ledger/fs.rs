@@ -148,6 +148,31 @@ impl Ledger {
         stored
     }
 
+    /// Stores a file whose sha256 is known: nothing is written when the
+    /// object is there already; otherwise what `write` writes, which must
+    /// hash to `sha256` (an internal error if not: it was checked as those
+    /// bytes).
+    pub fn put_object_as(
+        &self,
+        sha256: &str,
+        write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<String, Problem> {
+        if self.object_path(sha256).is_some_and(|p| p.is_file()) {
+            return Ok(sha256.to_owned());
+        }
+        let digest = self.put_object_with(write)?;
+        if digest != sha256 {
+            return Err(Problem::error(
+                crate::diag::Code::Internal,
+                format!(
+                    "a file checked as sha256 `{sha256}` was stored as bytes hashing to `{digest}`"
+                ),
+            )
+            .with_help("run the check again; report it if it repeats"));
+        }
+        Ok(digest)
+    }
+
     /// Reads an object, checking its digest.
     pub fn get_object(&self, sha256: &str) -> Result<Vec<u8>, Problem> {
         let (bytes, actual) = self.read_object(sha256)?;
@@ -507,6 +532,13 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(stray.is_empty(), "{stray:?}");
+        // Known by its digest: not written again; bytes that do not hash to
+        // the digest they were checked as are an internal error.
+        let never = |_: &mut dyn Write| -> std::io::Result<()> { panic!("written again") };
+        assert_eq!(l.put_object_as(&pieces, &never).unwrap(), pieces);
+        let other = hex::encode(Sha256::digest(b"other"));
+        let wrong = l.put_object_as(&other, &|w| w.write_all(b"not other"));
+        assert_eq!(wrong.unwrap_err().code, crate::diag::Code::Internal);
     }
 
     #[test]
