@@ -134,15 +134,17 @@ impl Held {
     /// unpack to the text's length (memory corrupted): nothing else is ever
     /// written as this text.
     fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let damaged = || std::io::Error::other("the text kept in memory is damaged");
         let blocks = match &*self.stored() {
             Stored::Plain(text) => Err(Arc::clone(text)),
             Stored::Packed(blocks) => Ok(blocks.clone()),
         };
         let blocks = match blocks {
+            // A text that did not unpack whole before reads as empty.
+            Err(text) if text.len() != self.len => return Err(damaged()),
             Err(text) => return w.write_all(text.as_bytes()),
             Ok(blocks) => blocks,
         };
-        let damaged = || std::io::Error::other("the text kept in memory is damaged");
         let mut buffer = vec![0; PACKED_BLOCK];
         let mut written = 0;
         for block in &blocks {
@@ -404,25 +406,20 @@ impl SourceFile {
         &self.index.locate
     }
 
-    /// The bytes as read (the digest is over these), for storing the file.
-    /// An error only if the packed text did not unpack whole (see
-    /// [`SourceFile::text`]), so that what is stored is never other than what
-    /// was checked.
+    /// The bytes as read (the digest is over these), made whole
+    /// ([`write_bytes`](Self::write_bytes) writes them out without). An error
+    /// only if the packed text did not unpack whole, so that they are never
+    /// other than what was checked.
     pub fn bytes(&self) -> Result<Vec<u8>, Problem> {
-        let text = self.text();
-        if text.len() != self.text.len {
-            return Err(Problem::error(
+        let mut out = Vec::with_capacity(self.text.len + 3);
+        self.write_bytes(&mut out).map_err(|_| {
+            Problem::error(
                 Code::Internal,
                 format!("the text of `{}` kept in memory is damaged", self.display),
             )
             .with_help("run the check again; report it if it repeats")
-            .at(Location::file(&self.display)));
-        }
-        let mut out = Vec::with_capacity(text.len() + 3);
-        if self.bom {
-            out.extend_from_slice("\u{feff}".as_bytes());
-        }
-        out.extend_from_slice(text.as_bytes());
+            .at(Location::file(&self.display))
+        })?;
         Ok(out)
     }
 
