@@ -133,13 +133,9 @@ impl Ledger {
                 let _ = fs::remove_file(&tmp);
                 return Ok(digest);
             }
-            let parent = path.parent().unwrap_or(&dir);
-            fs::create_dir_all(parent)
+            fs::create_dir_all(path.parent().unwrap_or(&dir))
                 .map_err(|e| self.io("cannot create an object directory", &e))?;
-            fs::rename(&tmp, &path).map_err(|e| self.io("cannot write an object", &e))?;
-            if let Ok(d) = File::open(parent) {
-                let _ = d.sync_all();
-            }
+            install(&tmp, &path).map_err(|e| self.io("cannot write an object", &e))?;
             Ok(digest)
         })();
         if stored.is_err() {
@@ -424,16 +420,22 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        install(&tmp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Moves a written and synced temporary file to `path`, then syncs the
+/// directory that now names it.
+fn install(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    fs::rename(tmp, path)?;
+    if let Ok(d) = File::open(path.parent().unwrap_or(Path::new("."))) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// A writer that hashes what passes through it.
